@@ -1,0 +1,241 @@
+// Package profile is koppel's configuration: the server, the NATS connection,
+// the idempotency store and the profiles, each of which links one webshop to
+// one SnelStart administration.
+//
+// A configuration is a YAML file read with [Load] or [Parse]. Before decoding,
+// ${VAR} and ${VAR:-default} references are replaced from an injected
+// environment lookup, so secrets need not live in the file. Unknown keys are
+// errors. After decoding, defaults are applied and [Config.Validate] checks
+// the whole configuration at once, reporting every problem with its path in a
+// [*ValidationError].
+//
+// A Config holds secrets. Log or print only [Config.Redacted] copies; a
+// [Profile] logged through log/slog shows only its id, name and platform.
+package profile
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is a whole koppel configuration. A Config returned by [Load] or
+// [Parse] has its defaults applied and has passed [Config.Validate]. It is
+// not modified afterwards by this package and may be read concurrently.
+type Config struct {
+	Server      Server      `yaml:"server"`
+	NATS        NATS        `yaml:"nats"`
+	Idempotency Idempotency `yaml:"idempotency"`
+	Profiles    []Profile   `yaml:"profiles"`
+}
+
+// Server configures the HTTP listener that serves webhooks, the admin API,
+// the dashboard, /metrics and /healthz.
+type Server struct {
+	Listen     string `yaml:"listen"`      // address, e.g. ":8080"; required
+	AdminToken string `yaml:"admin_token"` // bearer token for the admin API; secret
+	// BodyLimit is the largest webhook body accepted, in bytes. Zero means
+	// 1 MiB.
+	BodyLimit int64 `yaml:"body_limit"`
+	// PublishTimeout bounds the wait for a JetStream PubAck before a webhook
+	// is answered 503. Zero means 5s.
+	PublishTimeout Duration `yaml:"publish_timeout"`
+}
+
+// NATS configures the message bus.
+type NATS struct {
+	// URL is the NATS server to connect to. Empty starts an embedded server
+	// (all-in-one), which then keeps its JetStream data in StoreDir.
+	URL      string `yaml:"url"`
+	StoreDir string `yaml:"store_dir"`
+	// Listen is where the embedded server takes client connections, so
+	// that `koppel dlq` and other tools can reach a running koppel. Zero
+	// means 127.0.0.1:4222. Unused when URL is set.
+	Listen string `yaml:"listen"`
+	// DuplicateWindow is how long JetStream remembers a Nats-Msg-Id. It must
+	// cover a poller overlap and a redelivery storm. Zero means 6h.
+	DuplicateWindow Duration `yaml:"duplicate_window"`
+}
+
+// Idempotency configures the store behind the effect ledger and the lookup
+// caches.
+type Idempotency struct {
+	// RedisURL selects Redis (redis:// or rediss://). Empty selects a
+	// JetStream KV bucket. A password in the URL is a secret.
+	RedisURL string `yaml:"redis_url"`
+}
+
+// Profile links one webshop to one SnelStart administration, with the rules
+// for its orders, articles and customers.
+//
+// A Profile is a [slog.LogValuer]: logging one shows only its ID, Name and
+// platform, never its secrets.
+type Profile struct {
+	// ID names the profile in URLs (POST /webhooks/{id}) and subjects. It is
+	// unique within a Config and matches [a-z0-9][a-z0-9-]*.
+	ID        string    `yaml:"id"`
+	Name      string    `yaml:"name"`
+	Webshop   Webshop   `yaml:"webshop"`
+	SnelStart SnelStart `yaml:"snelstart"`
+	Orders    Orders    `yaml:"orders"`
+	Articles  Articles  `yaml:"articles"`
+	Customers Customers `yaml:"customers"`
+	Schedule  Schedule  `yaml:"schedule"`
+}
+
+// Webshop says which shop a profile serves and how to reach and verify it.
+type Webshop struct {
+	// Platform is one of woocommerce, magento, shopify, lightspeed or
+	// generic.
+	Platform string `yaml:"platform"`
+	URL      string `yaml:"url"` // the shop's base URL, for polling
+
+	// Credentials for the shop's REST API; secrets. WooCommerce uses the
+	// consumer key and secret, Magento the access token.
+	ConsumerKey    string `yaml:"consumer_key"`
+	ConsumerSecret string `yaml:"consumer_secret"`
+	AccessToken    string `yaml:"access_token"`
+
+	// WebhookSecret keys the HMAC signature on webhook deliveries; secret.
+	// It is required for the platforms that push webhooks (woocommerce,
+	// magento).
+	WebhookSecret string `yaml:"webhook_secret"`
+	// SignatureHeader is the header that carries the signature where the
+	// platform lets it be chosen. It defaults to "X-Koppel-Signature" for
+	// magento and is empty otherwise.
+	SignatureHeader string `yaml:"signature_header"`
+}
+
+// SnelStart says which SnelStart administration a profile books into.
+type SnelStart struct {
+	// Sandbox selects the built-in SnelStart sandbox instead of the real
+	// API. Without it, ClientKey and SubscriptionKey are required.
+	Sandbox         bool      `yaml:"sandbox"`
+	ClientKey       string    `yaml:"client_key"`       // koppelsleutel; secret
+	SubscriptionKey string    `yaml:"subscription_key"` // Ocp-Apim-Subscription-Key; secret
+	RateLimit       RateLimit `yaml:"rate_limit"`
+}
+
+// RateLimit bounds the calls to one SnelStart administration. Zero leaves the
+// limit to the SnelStart client's own default.
+type RateLimit struct {
+	PerMinute  int `yaml:"per_minute"`
+	Concurrent int `yaml:"concurrent"`
+}
+
+// Orders says which shop orders to import and how to book them as
+// verkooporders.
+type Orders struct {
+	ImportStatuses []string `yaml:"import_statuses"` // shop statuses to import
+	// Template is the verkoopordersjabloon, by omschrijving or id.
+	Template string `yaml:"template"`
+	// ReuseLastTemplate uses the template of the customer's last order or
+	// invoice first ("laatste overnemen").
+	ReuseLastTemplate bool `yaml:"reuse_last_template"`
+	// PaymentReference fills the betalingskenmerk: order_number (default)
+	// or none.
+	PaymentReference string `yaml:"payment_reference"`
+	// CheckDuplicateReference looks the betalingskenmerk up in SnelStart
+	// before booking.
+	CheckDuplicateReference bool `yaml:"check_duplicate_reference"`
+	// Description sets the omschrijving: auto (default), profile,
+	// order_number or empty.
+	Description string `yaml:"description"`
+	// Lines says what the order lines carry: full (default),
+	// code_and_quantity or snelstart_description.
+	Lines string `yaml:"lines"`
+	// Artikelcodes booked for shipping, fees and discounts.
+	ShippingArticle string `yaml:"shipping_article"`
+	FeeArticle      string `yaml:"fee_article"`
+	DiscountArticle string `yaml:"discount_article"`
+	// TotalTolerance is the largest difference, as a decimal amount in the
+	// order's currency, between computed and reported totals that still
+	// counts as matching. Empty means "0.01".
+	TotalTolerance string `yaml:"total_tolerance"`
+}
+
+// Articles says how shop products map to SnelStart artikelen.
+type Articles struct {
+	// CodeField is the SnelStart field that holds the shop SKU: artikelcode
+	// (default) or extra:<name> for an extra field.
+	CodeField string `yaml:"code_field"`
+	// RevenueGroup is the artikelomzetgroep number for articles koppel
+	// creates; required unless Processing is manual.
+	RevenueGroup int `yaml:"revenue_group"`
+	// Processing is add (default), add_and_update or manual.
+	Processing string `yaml:"processing"`
+}
+
+// Customers says how shop customers map to SnelStart relaties.
+type Customers struct {
+	// Match is code, email, code_or_email, email_and_postcode,
+	// code_or_email_and_postcode or smart (default).
+	Match string `yaml:"match"`
+	// Processing is add (default), add_and_update or manual.
+	Processing string `yaml:"processing"`
+	// FixedCustomerCode, with Processing manual, books every order on this
+	// relatiecode. Zero books only known customers.
+	FixedCustomerCode int `yaml:"fixed_customer_code"`
+}
+
+// Schedule holds the intervals of a profile's periodic tasks. Zero disables a
+// task.
+type Schedule struct {
+	ImportOrders  Duration `yaml:"import_orders"` // polling fallback for missed webhooks
+	RefreshCaches Duration `yaml:"refresh_caches"`
+	Reconcile     Duration `yaml:"reconcile"`
+}
+
+// Profile returns the profile with the given id. The returned profile is
+// shared with c and must not be modified.
+func (c *Config) Profile(id string) (*Profile, bool) {
+	if c == nil {
+		return nil, false
+	}
+	for i := range c.Profiles {
+		if c.Profiles[i].ID == id {
+			return &c.Profiles[i], true
+		}
+	}
+	return nil, false
+}
+
+// LogValue implements [slog.LogValuer]. It reports only the profile's id,
+// name and platform.
+func (p Profile) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("id", p.ID),
+		slog.String("name", p.Name),
+		slog.String("platform", p.Webshop.Platform),
+	)
+}
+
+// A Duration is a [time.Duration] written in YAML as Go duration text such as
+// "90s", "5m" or "6h". A bare 0 is accepted too.
+type Duration time.Duration
+
+// UnmarshalYAML implements [yaml.Unmarshaler].
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{
+			fmt.Sprintf("line %d: want a duration such as 5m, not a list or map", n.Line),
+		}}
+	}
+	if n.ShortTag() == "!!null" || n.Value == "0" {
+		*d = 0
+		return nil
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return &yaml.TypeError{Errors: []string{
+			fmt.Sprintf("line %d: invalid duration %q: write it like 90s, 5m or 6h", n.Line, n.Value),
+		}}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// String returns d formatted like [time.Duration.String].
+func (d Duration) String() string { return time.Duration(d).String() }

@@ -1,0 +1,63 @@
+// Command koppel is the all-in-one binary: `koppel run` starts an embedded
+// NATS server with JetStream plus every koppel service in one process, and
+// `koppel dlq` inspects and replays dead letters.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv); err != nil {
+		fmt.Fprintln(os.Stderr, "koppel:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `koppel books webshop orders into SnelStart.
+
+Usage:
+  koppel run  --config FILE              start everything in one process
+  koppel dlq  list   [--stage S] [--profile P] [--limit N]
+  koppel dlq  show    SEQ [--raw]
+  koppel dlq  replay  SEQ...
+  koppel dlq  discard SEQ...
+  koppel version
+
+The dlq commands take --config FILE (the bus from the config: nats.url, or
+the embedded server of a running koppel) or --nats URL.
+`
+
+// run is the whole program; main only supplies the process's context,
+// arguments, output and environment.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	switch args[0] {
+	case "run":
+		return runCmd(ctx, args[1:], stderr, lookupEnv)
+	case "dlq":
+		return dlqCmd(ctx, args[1:], stdout, stderr, lookupEnv)
+	case "version":
+		fmt.Fprintln(stdout, "koppel", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"

@@ -1,0 +1,7 @@
+module github.com/koppel/koppel/services/normalizer
+
+go 1.26.0
+
+require github.com/koppel/koppel/pkg v0.0.0-00010101000000-000000000000
+
+replace github.com/koppel/koppel/pkg => ../../pkg
