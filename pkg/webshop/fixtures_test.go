@@ -176,3 +176,17 @@ func newAdapter(t testing.TB, p Platform, cfg Config) Adapter {
 	}
 	return a
 }
+
+// assertProto compares two lists of messages with proto.Equal.
+func assertProto[M proto.Message](t *testing.T, what string, got, want []M) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: got %d, want %d:\n got  %v\n want %v", what, len(got), len(want), got, want)
+		return
+	}
+	for i := range got {
+		if !proto.Equal(got[i], want[i]) {
+			t.Errorf("%s[%d]:\n got  %v\n want %v", what, i, got[i], want[i])
+		}
+	}
+}

@@ -89,7 +89,7 @@ type magOrder struct {
 	OrderCurrencyCode   string        `json:"order_currency_code"`
 	BaseCurrencyCode    string        `json:"base_currency_code"`
 	CustomerID          text          `json:"customer_id"`
-	CustomerIsGuest     flag          `json:"customer_is_guest"`
+	CustomerIsGuest     intBool       `json:"customer_is_guest"`
 	CustomerEmail       string        `json:"customer_email"`
 	CustomerFirstname   string        `json:"customer_firstname"`
 	CustomerLastname    string        `json:"customer_lastname"`

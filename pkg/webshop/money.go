@@ -156,12 +156,12 @@ func (t *text) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// flag is a boolean as Magento writes it: 0/1 (also true/false, "0"/"1").
+// intBool is a boolean as Magento writes it: 0/1 (also true/false, "0"/"1").
 // null leaves it false.
-type flag bool
+type intBool bool
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (f *flag) UnmarshalJSON(b []byte) error {
+func (f *intBool) UnmarshalJSON(b []byte) error {
 	switch string(b) {
 	case "1", "true", `"1"`, `"true"`:
 		*f = true

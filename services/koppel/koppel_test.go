@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/koppel/koppel/pkg/koppelv1"
+	"github.com/koppel/koppel/pkg/pipeline"
+	"github.com/koppel/koppel/pkg/profile"
+	"github.com/koppel/koppel/services/koppel/internal/allinone"
+)
+
+const testConfig = `
+server:
+  listen: "127.0.0.1:%d"
+nats:
+  store_dir: %s
+  listen: "127.0.0.1:%d"
+profiles:
+  - id: demo-woo
+    webshop: {platform: woocommerce, webhook_secret: demo-secret}
+    snelstart: {sandbox: true}
+    articles: {revenue_group: 1}
+  - id: demo-magento
+    webshop: {platform: magento, webhook_secret: demo-secret}
+    snelstart: {sandbox: true}
+    articles: {revenue_group: 1}
+`
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+type instance struct {
+	httpURL string
+	natsURL string
+	config  string
+}
+
+func writeConfig(t *testing.T, dir string) (path string, httpPort, natsPort int) {
+	t.Helper()
+	httpPort, natsPort = freePort(t), freePort(t)
+	path = filepath.Join(dir, "koppel.yaml")
+	cfg := fmt.Sprintf(testConfig, httpPort, filepath.Join(dir, "nats"), natsPort)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, httpPort, natsPort
+}
+
+// startInProcess runs allinone.Run until the test ends.
+func startInProcess(t *testing.T) instance {
+	t.Helper()
+	path, _, _ := writeConfig(t, t.TempDir())
+	cfg, err := profile.Load(path, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan instance, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- allinone.Run(ctx, cfg, slogDiscard(), allinone.Options{Started: func(h, n string) {
+			started <- instance{httpURL: "http://" + h, natsURL: n, config: path}
+		}})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	select {
+	case in := <-started:
+		return in
+	case err := <-done:
+		t.Fatalf("koppel did not start: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("koppel did not start in 20s")
+	}
+	return instance{}
+}
+
+func sign(body []byte) string {
+	m := hmac.New(sha256.New, []byte("demo-secret"))
+	m.Write(body)
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+func postOrder(t *testing.T, url, profile, header string, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url+"/webhooks/"+profile, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(header, sign(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// received waits until n canonical orders are on koppel.order.received.>,
+// and a little longer to see that no more arrive.
+func received(t *testing.T, natsURL string, n int) []*koppelv1.OrderEvent {
+	t.Helper()
+	nc, err := nats.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx := context.Background()
+	deadline := time.Now().Add(15 * time.Second)
+	var out []*koppelv1.OrderEvent
+	for {
+		out = out[:0]
+		st, err := js.Stream(ctx, pipeline.StreamOrders)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seq := uint64(1); ; {
+			m, err := st.GetMsg(ctx, seq, jetstream.WithGetMsgSubject("koppel.order.received.>"))
+			if errors.Is(err, jetstream.ErrMsgNotFound) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev koppelv1.OrderEvent
+			if err := proto.Unmarshal(m.Data, &ev); err != nil {
+				t.Fatalf("received message %d is not an OrderEvent: %v", m.Sequence, err)
+			}
+			out = append(out, &ev)
+			seq = m.Sequence + 1
+		}
+		if len(out) >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return out
+}
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestWebhookToCanonicalOrder is the issue's "done when": signed orders
+// posted to a running koppel are in ORDERS as canonical orders, once.
+func TestWebhookToCanonicalOrder(t *testing.T) {
+	in := startInProcess(t)
+	woo := fixture(t, "rest_v2_order_12345_nl_eur_prices_incl_tax_custom_number.json")
+	mag := fixture(t, "rest_order_000000016_guest_bhd_coupon_placeorder_response.json")
+	for range 2 {
+		if code := postOrder(t, in.httpURL, "demo-woo", "X-WC-Webhook-Signature", woo); code != http.StatusAccepted {
+			t.Fatalf("woo: %d", code)
+		}
+		if code := postOrder(t, in.httpURL, "demo-magento", "X-Koppel-Signature", mag); code != http.StatusAccepted {
+			t.Fatalf("magento: %d", code)
+		}
+	}
+	evs := received(t, in.natsURL, 2)
+	time.Sleep(300 * time.Millisecond)
+	if evs = received(t, in.natsURL, 2); len(evs) != 2 {
+		t.Fatalf("%d canonical orders, want 2 (each once)", len(evs))
+	}
+	got := map[string]string{}
+	for _, ev := range evs {
+		got[ev.GetOrder().GetProfile()] = ev.GetOrder().GetShopOrderId()
+	}
+	if got["demo-woo"] != "12345" || got["demo-magento"] == "" {
+		t.Errorf("orders by profile: %v", got)
+	}
+
+	resp, err := http.Get(in.httpURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`koppel_webhook_requests_total{outcome="stored",profile="demo-woo"} 1`,
+		`koppel_webhook_requests_total{outcome="duplicate",profile="demo-woo"} 1`, "koppel_webhook_duration_seconds_bucket"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// TestDLQCommands dead-letters a subscription payload (not an order) and
+// lists, shows and replays it with the CLI against the running koppel.
+func TestDLQCommands(t *testing.T) {
+	in := startInProcess(t)
+	sub := fixture(t, "webhook_subscription_100580_nl_eur_ideal_unicode.json")
+	if code := postOrder(t, in.httpURL, "demo-woo", "X-WC-Webhook-Signature", sub); code != http.StatusAccepted {
+		t.Fatalf("post: %d", code)
+	}
+	env := func(string) (string, bool) { return "", false }
+	var out bytes.Buffer
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out.Reset()
+		if err := run(context.Background(), []string{"dlq", "list", "--config", in.config}, &out, io.Discard, env); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out.String(), "1 dead letter(s)") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "normalize") || !strings.Contains(out.String(), "demo-woo") || !strings.Contains(out.String(), "1 dead letter(s)") {
+		t.Fatalf("dlq list:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"dlq", "show", "1", "--config", in.config}, &out, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "koppel.order.raw.demo-woo") || !strings.Contains(out.String(), "not an order") {
+		t.Errorf("dlq show:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"dlq", "show", "1", "--raw", "--config", in.config}, &out, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), sub) {
+		t.Error("dlq show --raw does not print the body as received")
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"dlq", "replay", "1", "--config", in.config}, &out, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "replayed dead letter 1") {
+		t.Errorf("dlq replay: %s", out.String())
+	}
+	// Still not an order, so it comes back as a new dead letter.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		out.Reset()
+		if err := run(context.Background(), []string{"dlq", "list", "--config", in.config}, &out, io.Discard, env); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out.String(), "\n2 ") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.HasPrefix(strings.SplitN(out.String(), "\n", 3)[1], "2 ") {
+		t.Errorf("after replay, want dead letter 2 only:\n%s", out.String())
+	}
+	if err := run(context.Background(), []string{"dlq", "replay", "1", "--config", in.config}, io.Discard, io.Discard, env); err == nil {
+		t.Error("replaying a dead letter twice succeeded")
+	}
+}
+
+// TestCrashAfter202LosesNothing runs the real binary, posts orders, kills it
+// with SIGKILL right after the last 202, starts it again on the same data
+// and checks every order the shop was told is stored becomes a canonical
+// order exactly once.
+func TestCrashAfter202LosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the real binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "koppel")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	path, httpPort, natsPort := writeConfig(t, dir)
+	url := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	natsURL := fmt.Sprintf("nats://127.0.0.1:%d", natsPort)
+
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, "run", "--config", path)
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		ready := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "koppel started") {
+					close(ready)
+					io.Copy(io.Discard, stderr)
+					return
+				}
+			}
+		}()
+		select {
+		case <-ready:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Fatal("binary did not start")
+		}
+		return cmd
+	}
+
+	base := fixture(t, "rest_v2_order_12345_nl_eur_prices_incl_tax_custom_number.json")
+	const orders = 50
+	cmd := start()
+	for i := range orders {
+		body := bytes.Replace(base, []byte(`"id":12345`), []byte(fmt.Sprintf(`"id":%d`, 50000+i)), 1)
+		if code := postOrder(t, url, "demo-woo", "X-WC-Webhook-Signature", body); code != http.StatusAccepted {
+			t.Fatalf("order %d: %d", i, code)
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown, no drain
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	cmd = start()
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	evs := received(t, natsURL, orders)
+	ids := map[string]int{}
+	for _, ev := range evs {
+		ids[ev.GetOrder().GetShopOrderId()]++
+	}
+	if len(evs) != orders || len(ids) != orders {
+		t.Fatalf("after the crash: %d canonical orders for %d distinct ids, want %d each once", len(evs), len(ids), orders)
+	}
+}
