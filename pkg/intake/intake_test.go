@@ -163,10 +163,10 @@ func TestSignedDeliveryStoredOnce(t *testing.T) {
 		t.Error("stored body differs from the bytes sent")
 	}
 	want := map[string]string{
-		pipeline.HeaderProfile:  "demo-woo",
-		pipeline.HeaderPlatform: "woocommerce",
-		pipeline.HeaderSource:   "webhook",
-		pipeline.HeaderMsgID:    intake.RawMsgID("demo-woo", body),
+		pipeline.HeaderProfile:                                     "demo-woo",
+		pipeline.HeaderPlatform:                                    "woocommerce",
+		pipeline.HeaderSource:                                      "webhook",
+		pipeline.HeaderMsgID:                                       intake.RawMsgID("demo-woo", body),
 		pipeline.HeaderDeliveryPrefix + "X-Wc-Webhook-Topic":       "order.updated",
 		pipeline.HeaderDeliveryPrefix + "X-Wc-Webhook-Delivery-Id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
 	}

@@ -152,7 +152,8 @@ type Orders struct {
 	DiscountArticle string `yaml:"discount_article"`
 	// TotalTolerance is the largest difference, as a decimal amount in the
 	// order's currency, between computed and reported totals that still
-	// counts as matching. Empty means "0.01".
+	// counts as matching. Empty means one minor unit of the order's
+	// currency (0.01 for EUR, 0.001 for BHD, 1 for JPY).
 	TotalTolerance string `yaml:"total_tolerance"`
 }
 

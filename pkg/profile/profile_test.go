@@ -281,7 +281,7 @@ profiles:
 		"orders.description":                    {woo.Orders.Description, "auto"},
 		"orders.lines":                          {woo.Orders.Lines, "full"},
 		"orders.lines when set":                 {mage.Orders.Lines, "code_and_quantity"},
-		"orders.total_tolerance":                {woo.Orders.TotalTolerance, "0.01"},
+		"orders.total_tolerance":                {woo.Orders.TotalTolerance, ""},
 		"orders.total_tolerance when set":       {mage.Orders.TotalTolerance, "0"},
 		"articles.code_field":                   {woo.Articles.CodeField, "artikelcode"},
 		"articles.processing":                   {woo.Articles.Processing, "add"},

@@ -17,7 +17,6 @@ const (
 	DefaultPublishTimeout  = 5 * time.Second
 	DefaultDuplicateWindow = 6 * time.Hour
 	DefaultNATSListen      = "127.0.0.1:4222"
-	DefaultTotalTolerance  = "0.01"
 	// DefaultSignatureHeader carries the webhook signature for magento.
 	DefaultSignatureHeader = "X-Koppel-Signature"
 )
@@ -76,7 +75,6 @@ func (c *Config) setDefaults() {
 		p.Orders.PaymentReference = cmp.Or(p.Orders.PaymentReference, "order_number")
 		p.Orders.Description = cmp.Or(p.Orders.Description, "auto")
 		p.Orders.Lines = cmp.Or(p.Orders.Lines, "full")
-		p.Orders.TotalTolerance = cmp.Or(p.Orders.TotalTolerance, DefaultTotalTolerance)
 		p.Articles.CodeField = cmp.Or(p.Articles.CodeField, "artikelcode")
 		p.Articles.Processing = cmp.Or(p.Articles.Processing, "add")
 		p.Customers.Match = cmp.Or(p.Customers.Match, "smart")
@@ -186,7 +184,7 @@ func (p *Profile) validate(ps *problems, path string) {
 	ps.oneOf(path+".orders.payment_reference", o.PaymentReference, paymentReferences)
 	ps.oneOf(path+".orders.description", o.Description, descriptions)
 	ps.oneOf(path+".orders.lines", o.Lines, lineKinds)
-	if d, err := decimal.NewFromString(o.TotalTolerance); err != nil || d.IsNegative() {
+	if d, err := decimal.NewFromString(o.TotalTolerance); o.TotalTolerance != "" && (err != nil || d.IsNegative()) {
 		ps.add(path+".orders.total_tolerance", "%q is not a non-negative decimal such as \"0.01\"", o.TotalTolerance)
 	}
 

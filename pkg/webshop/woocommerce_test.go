@@ -81,12 +81,12 @@ const wooCouponOrder = `{"id":5001,"number":"5001","status":"processing","curren
 "fee_lines":[{"id":30,"name":"Korting &amp; zo","tax_status":"taxable","total":"-1.00","total_tax":"-0.21","taxes":[{"id":1,"total":"-0.21","subtotal":""}]}],
 "coupon_lines":[{"id":40,"code":"tien","discount":"3.00","discount_tax":"0.51"}]}`
 
-func wooCoupon(total string) []byte {
+func wooCouponBody(total string) []byte {
 	return []byte(strings.Replace(wooCouponOrder, "%TOTAL%", total, 1))
 }
 
 func TestWooCommerceCouponOrder(t *testing.T) {
-	o, err := newAdapter(t, WooCommerce, Config{}).Normalize(testProfile, wooCoupon("36.37"))
+	o, err := newAdapter(t, WooCommerce, Config{}).Normalize(testProfile, wooCouponBody("36.37"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestWooCommerceTotalTolerance(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			o, err := newAdapter(t, WooCommerce, Config{TotalTolerance: tt.tolerance}).Normalize(testProfile, wooCoupon(tt.total))
+			o, err := newAdapter(t, WooCommerce, Config{TotalTolerance: tt.tolerance}).Normalize(testProfile, wooCouponBody(tt.total))
 			if err != nil {
 				t.Fatal(err)
 			}
