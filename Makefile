@@ -14,7 +14,9 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 run: ## start koppel all-in-one (embedded NATS, receiver, normalizer) on :8080
-	$(GO) run ./services/koppel run --config $(CONFIG)
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/koppel ./services/koppel
+	exec $(BIN)/koppel run --config $(CONFIG)
 
 build: ## build every binary into bin/
 	@mkdir -p $(BIN)

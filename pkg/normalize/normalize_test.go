@@ -54,7 +54,7 @@ func setup(t *testing.T) *natstest.Server {
 
 // publishRaw stores body as the receiver (source "webhook") or the poller
 // (source "poll") would.
-func publishRaw(t *testing.T, js jetstream.JetStream, profile, source string, body []byte) {
+func publishRaw(t testing.TB, js jetstream.JetStream, profile, source string, body []byte) {
 	t.Helper()
 	h := nats.Header{}
 	h.Set(pipeline.HeaderMsgID, intake.RawMsgID(profile, body))

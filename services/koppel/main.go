@@ -25,13 +25,14 @@ const usage = `koppel books webshop orders into SnelStart.
 
 Usage:
   koppel run  --config FILE              start everything in one process
+  koppel orders [--profile P] [--json]   list the canonical orders received
   koppel dlq  list   [--stage S] [--profile P] [--limit N]
   koppel dlq  show    SEQ [--raw]
   koppel dlq  replay  SEQ...
   koppel dlq  discard SEQ...
   koppel version
 
-The dlq commands take --config FILE (the bus from the config: nats.url, or
+The orders and dlq commands take --config FILE (the bus from the config: nats.url, or
 the embedded server of a running koppel) or --nats URL.
 `
 
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	switch args[0] {
 	case "run":
 		return runCmd(ctx, args[1:], stderr, lookupEnv)
+	case "orders":
+		return ordersCmd(ctx, args[1:], stdout, stderr, lookupEnv)
 	case "dlq":
 		return dlqCmd(ctx, args[1:], stdout, stderr, lookupEnv)
 	case "version":
