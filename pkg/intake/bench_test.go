@@ -20,6 +20,7 @@ import (
 	"github.com/koppel/koppel/pkg/loadtest"
 	"github.com/koppel/koppel/pkg/natstest"
 	"github.com/koppel/koppel/pkg/pipeline"
+	"github.com/koppel/koppel/pkg/telemetry"
 	"github.com/koppel/koppel/pkg/webshop"
 )
 
@@ -154,7 +155,13 @@ func receiver(b *testing.B, s *natstest.Server) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := intake.New(intake.Options{NC: nc, JS: js, Profiles: []intake.Profile{{ID: "demo-woo", Adapter: woo}}})
+	metrics, err := telemetry.NewMetrics()
+	if err != nil {
+		b.Fatal(err)
+	}
+	// As koppel runs it: Prometheus metrics and a span per delivery.
+	r, err := intake.New(intake.Options{NC: nc, JS: js, Profiles: []intake.Profile{{ID: "demo-woo", Adapter: woo}},
+		Meter: metrics.Meter("bench"), TracerProvider: telemetry.NewTracerProvider()})
 	if err != nil {
 		b.Fatal(err)
 	}

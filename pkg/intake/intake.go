@@ -24,9 +24,13 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/webshop"
@@ -57,6 +61,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Meter records requests and latency. Default: no metrics.
 	Meter metric.Meter
+	// TracerProvider starts a span per delivery; its context (or the one
+	// the caller sent in traceparent) travels with the order in NATS
+	// headers. Default: otel's global provider.
+	TracerProvider trace.TracerProvider
 }
 
 // Receiver is the webhook HTTP surface. Create it with New.
@@ -71,6 +79,7 @@ type Receiver struct {
 	requests       metric.Int64Counter
 	latency        metric.Float64Histogram
 	attrs          map[attrKey]metric.MeasurementOption // built once: no per-request allocation
+	tracer         trace.Tracer
 	router         *mux.Router
 }
 
@@ -122,6 +131,11 @@ func New(o Options) (*Receiver, error) {
 		return nil, err
 	}
 	r.buildAttrs()
+	tp := o.TracerProvider
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	r.tracer = tp.Tracer("github.com/koppel/koppel/pkg/intake")
 	r.router = mux.NewRouter()
 	r.router.HandleFunc("/webhooks/{profile}", r.webhook).Methods(http.MethodPost)
 	r.router.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -203,6 +217,11 @@ func (r *Receiver) webhook(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 
+	ctx := httpTrace.Extract(req.Context(), propagation.HeaderCarrier(req.Header))
+	ctx, span := r.tracer.Start(ctx, "koppel.receive", trace.WithSpanKind(trace.SpanKindServer),
+		trace.WithAttributes(attribute.String("koppel.profile", id)))
+	defer span.End()
+
 	msg := &nats.Msg{Subject: pipeline.OrderSubject(pipeline.StepRaw, id), Data: body, Header: nats.Header{}}
 	msg.Header.Set(pipeline.HeaderMsgID, RawMsgID(id, body))
 	msg.Header.Set(pipeline.HeaderProfile, id)
@@ -211,16 +230,18 @@ func (r *Receiver) webhook(w http.ResponseWriter, req *http.Request) {
 	for k, v := range p.Adapter.DeliveryHeaders(req.Header) {
 		msg.Header.Set(pipeline.HeaderDeliveryPrefix+k, v)
 	}
-	pipeline.InjectTrace(req.Context(), msg.Header)
+	pipeline.InjectTrace(ctx, msg.Header)
 
 	if r.nc.Status() != nats.CONNECTED {
+		span.SetStatus(codes.Error, "not connected to NATS")
 		r.unavailable(w, req, start, id, errors.New("not connected to NATS"))
 		return
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), r.publishTimeout)
-	ack, err := r.js.PublishMsg(ctx, msg)
+	pctx, cancel := context.WithTimeout(ctx, r.publishTimeout)
+	ack, err := r.js.PublishMsg(pctx, msg)
 	cancel()
 	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
 		r.unavailable(w, req, start, id, err)
 		return
 	}
@@ -280,6 +301,9 @@ func (r *Receiver) finish(ctx context.Context, start time.Time, profile, outcome
 	r.requests.Add(ctx, 1, attrs)
 	r.latency.Record(ctx, time.Since(start).Seconds(), attrs)
 }
+
+// httpTrace reads W3C trace context a caller sent with the delivery.
+var httpTrace = propagation.TraceContext{}
 
 // RawMsgID returns the Nats-Msg-Id of a raw delivery: a hash of profile and
 // body, so the same delivery sent twice is stored once.

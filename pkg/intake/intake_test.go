@@ -22,6 +22,7 @@ import (
 	"github.com/koppel/koppel/pkg/intake"
 	"github.com/koppel/koppel/pkg/natstest"
 	"github.com/koppel/koppel/pkg/pipeline"
+	"github.com/koppel/koppel/pkg/telemetry"
 	"github.com/koppel/koppel/pkg/webshop"
 )
 
@@ -302,5 +303,33 @@ func TestHealth(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET /webhooks/demo-woo = %d, want 405", resp.StatusCode)
+	}
+}
+
+func TestTraceContextTravelsWithDelivery(t *testing.T) {
+	e := newEnv(t, intake.Options{TracerProvider: telemetry.NewTracerProvider()})
+	body := fixture(t, "rest_v3_order_727_docs_variation_guest.json")
+	other := bytes.Replace(body, []byte("727"), []byte("728"), 1)
+
+	// Without a traceparent the receiver starts a new trace.
+	if resp := e.post(t, "demo-woo", body, wooHeaders(body)); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	// With one, the stored message continues the caller's trace.
+	h := wooHeaders(other)
+	h["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	if resp := e.post(t, "demo-woo", other, h); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	msgs := e.stored(t, "demo-woo")
+	if len(msgs) != 2 {
+		t.Fatalf("%d stored", len(msgs))
+	}
+	first := msgs[0].Header.Get(pipeline.HeaderTraceParent)
+	if len(first) != 55 || strings.HasPrefix(first, "00-00000000000000000000000000000000") {
+		t.Errorf("new trace: traceparent %q", first)
+	}
+	if got := msgs[1].Header.Get(pipeline.HeaderTraceParent); !strings.HasPrefix(got, "00-4bf92f3577b34da6a3ce929d0e0e4736-") || strings.Contains(got, "00f067aa0ba902b7") {
+		t.Errorf("continued trace: traceparent %q, want the caller's trace id with the receiver's span id", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Metrics is a MeterProvider whose instruments are served by Handler.
@@ -38,3 +39,16 @@ func NewMetrics() (*Metrics, error) {
 
 // Meter returns a named meter from the provider.
 func (m *Metrics) Meter(name string) metric.Meter { return m.Provider.Meter(name) }
+
+// NewTracerProvider returns a TracerProvider that gives every span a real
+// trace id, so an order's trace context travels from the webhook through
+// every stage in the traceparent header. Spans are exported only through
+// the processors given (none yet: an OTLP exporter is wired in when one is
+// configured).
+func NewTracerProvider(processors ...sdktrace.SpanProcessor) *sdktrace.TracerProvider {
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.AlwaysSample()))}
+	for _, p := range processors {
+		opts = append(opts, sdktrace.WithSpanProcessor(p))
+	}
+	return sdktrace.NewTracerProvider(opts...)
+}

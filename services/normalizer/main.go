@@ -18,6 +18,7 @@ import (
 	"github.com/koppel/koppel/pkg/normalize"
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/profile"
+	"github.com/koppel/koppel/pkg/telemetry"
 	"github.com/koppel/koppel/pkg/webshop"
 )
 
@@ -59,5 +60,5 @@ func run(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(st
 		return err
 	}
 	log.Info("normalizer running", "profiles", len(adapters))
-	return normalize.Stage(adapters, pipeline.Stage{Workers: *workers, Logger: log}).Run(ctx, js)
+	return normalize.Stage(adapters, pipeline.Stage{Workers: *workers, Logger: log, TracerProvider: telemetry.NewTracerProvider()}).Run(ctx, js)
 }

@@ -68,7 +68,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(st
 		profiles = append(profiles, intake.Profile{ID: id, Adapter: a})
 	}
 	rcv, err := intake.New(intake.Options{Profiles: profiles, NC: nc, JS: js, BodyLimit: cfg.Server.BodyLimit,
-		PublishTimeout: time.Duration(cfg.Server.PublishTimeout), Logger: log, Meter: metrics.Meter("koppel/receiver")})
+		PublishTimeout: time.Duration(cfg.Server.PublishTimeout), Logger: log, Meter: metrics.Meter("koppel/receiver"),
+		TracerProvider: telemetry.NewTracerProvider()})
 	if err != nil {
 		return err
 	}

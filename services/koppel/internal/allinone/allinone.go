@@ -72,6 +72,8 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 		return err
 	}
 	defer metrics.Provider.Shutdown(context.WithoutCancel(ctx))
+	tracing := telemetry.NewTracerProvider()
+	defer tracing.Shutdown(context.WithoutCancel(ctx))
 
 	var profiles []intake.Profile
 	for _, p := range cfg.Profiles {
@@ -87,6 +89,7 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 		PublishTimeout: time.Duration(cfg.Server.PublishTimeout),
 		Logger:         log.With("service", "receiver"),
 		Meter:          metrics.Meter("koppel/receiver"),
+		TracerProvider: tracing,
 	})
 	if err != nil {
 		return err
@@ -105,7 +108,7 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
 	stages := []*pipeline.Stage{
-		normalize.Stage(adapters, pipeline.Stage{Logger: log.With("service", "normalizer")}),
+		normalize.Stage(adapters, pipeline.Stage{Logger: log.With("service", "normalizer"), TracerProvider: tracing}),
 	}
 	for _, st := range stages {
 		wg.Add(1)
