@@ -54,6 +54,9 @@ type NATS struct {
 	// that `koppel dlq` and other tools can reach a running koppel. Zero
 	// means 127.0.0.1:4222. Unused when URL is set.
 	Listen string `yaml:"listen"`
+	// Replicas is how many servers keep each stream (1, 3 or 5); a
+	// clustered deployment uses 3. Zero means 1.
+	Replicas int `yaml:"replicas"`
 	// DuplicateWindow is how long JetStream remembers a Nats-Msg-Id. It must
 	// cover a poller overlap and a redelivery storm. Zero means 6h.
 	DuplicateWindow Duration `yaml:"duplicate_window"`

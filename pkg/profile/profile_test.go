@@ -398,3 +398,20 @@ func mustRead(tb testing.TB, path string) []byte {
 	}
 	return data
 }
+
+func TestLoadDistributedConfig(t *testing.T) {
+	const path = "../../deploy/koppel.distributed.yaml"
+	secrets := map[string]string{"KOPPEL_ADMIN_TOKEN": "t", "WOO_WEBHOOK_SECRET": "w", "MAGENTO_WEBHOOK_SECRET": "m"}
+	c, err := Load(path, env(secrets))
+	if err != nil {
+		t.Fatalf("Load(%s): %v", path, err)
+	}
+	if c.NATS.Replicas != 3 || !strings.Contains(c.NATS.URL, "nats3") || c.Idempotency.RedisURL == "" {
+		t.Errorf("nats %+v, redis %q", c.NATS, c.Idempotency.RedisURL)
+	}
+	// Without its secrets the distributed config refuses to start.
+	delete(secrets, "WOO_WEBHOOK_SECRET")
+	if _, err := Load(path, env(secrets)); err == nil || !strings.Contains(err.Error(), "WOO_WEBHOOK_SECRET") {
+		t.Errorf("missing secret: err = %v", err)
+	}
+}

@@ -110,6 +110,9 @@ func (c *Config) Validate() error {
 	if c.NATS.URL == "" && c.NATS.StoreDir == "" {
 		ps.add("nats.store_dir", "required for the embedded server (nats.url is empty)")
 	}
+	if r := c.NATS.Replicas; r != 0 && r != 1 && r != 3 && r != 5 {
+		ps.add("nats.replicas", "must be 1, 3 or 5, not %d", r)
+	}
 	if c.NATS.DuplicateWindow <= 0 {
 		ps.add("nats.duplicate_window", "must be positive, not %s", c.NATS.DuplicateWindow)
 	}

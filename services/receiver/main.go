@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(st
 		return err
 	}
 	defer nc.Close()
-	if err := pipeline.EnsureStreams(ctx, js, pipeline.StreamConfig{DuplicateWindow: time.Duration(cfg.NATS.DuplicateWindow)}); err != nil {
+	if err := pipeline.EnsureStreams(ctx, js, pipeline.StreamConfig{DuplicateWindow: time.Duration(cfg.NATS.DuplicateWindow), Replicas: cfg.NATS.Replicas}); err != nil {
 		return err
 	}
 	adapters, err := webshop.ForProfiles(cfg.Profiles)

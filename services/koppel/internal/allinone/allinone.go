@@ -59,7 +59,7 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 		return err
 	}
 	defer nc.Close()
-	if err := pipeline.EnsureStreams(ctx, js, pipeline.StreamConfig{DuplicateWindow: time.Duration(cfg.NATS.DuplicateWindow)}); err != nil {
+	if err := pipeline.EnsureStreams(ctx, js, pipeline.StreamConfig{DuplicateWindow: time.Duration(cfg.NATS.DuplicateWindow), Replicas: cfg.NATS.Replicas}); err != nil {
 		return err
 	}
 
