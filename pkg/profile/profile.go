@@ -34,7 +34,7 @@ type Config struct {
 // Server configures the HTTP listener that serves webhooks, the admin API,
 // the dashboard, /metrics and /healthz.
 type Server struct {
-	Listen     string `yaml:"listen"`      // address, e.g. ":8080"; required
+	Listen     string `yaml:"listen"`      // address; default ":8080"
 	AdminToken string `yaml:"admin_token"` // bearer token for the admin API; secret
 	// BodyLimit is the largest webhook body accepted, in bytes. Zero means
 	// 1 MiB.

@@ -186,7 +186,6 @@ profiles:
     customers: {processing: manual, fixed_customer_code: -2}
 `,
 			want: []string{
-				`server.listen: required, e.g. ":8080"`,
 				"server.body_limit: must be a positive number of bytes, not -1",
 				"nats.store_dir",
 				"nats.duplicate_window: must be positive, not -1h0m0s",

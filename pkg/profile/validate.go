@@ -17,6 +17,7 @@ const (
 	DefaultPublishTimeout  = 5 * time.Second
 	DefaultDuplicateWindow = 6 * time.Hour
 	DefaultNATSListen      = "127.0.0.1:4222"
+	DefaultListen          = ":8080"
 	// DefaultSignatureHeader carries the webhook signature for magento.
 	DefaultSignatureHeader = "X-Koppel-Signature"
 )
@@ -63,6 +64,7 @@ func (e *ValidationError) Error() string {
 func (c *Config) setDefaults() {
 	c.Server.BodyLimit = cmp.Or(c.Server.BodyLimit, DefaultBodyLimit)
 	c.Server.PublishTimeout = cmp.Or(c.Server.PublishTimeout, Duration(DefaultPublishTimeout))
+	c.Server.Listen = cmp.Or(c.Server.Listen, DefaultListen)
 	if c.NATS.URL == "" {
 		c.NATS.Listen = cmp.Or(c.NATS.Listen, DefaultNATSListen)
 	}
