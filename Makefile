@@ -39,8 +39,9 @@ test: deps ## run every module's tests with -race, and check each service builds
 	done
 
 bench: ## run the benchmarks (receiver vs baselines, normalizer, adapters)
-	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./pkg/intake/
-	$(GO) test -run '^$$' -bench . -benchmem ./pkg/webshop/ ./pkg/normalize/
+	$(GO) test -run '^$$' -bench 'Receiver' -benchtime 1x -count 1 -v ./pkg/intake/ | grep -E '^(Benchmark|    bench)'
+	$(GO) test -run '^$$' -bench 'NormalizeStage' -benchtime 1x -count 1 -v ./pkg/normalize/ | grep -E '^(Benchmark|    bench)'
+	$(GO) test -run '^$$' -bench 'ValidJSON|WooCommerceNormalize|Verify' -benchmem ./pkg/intake/ ./pkg/webshop/
 
 generate: ## regenerate pkg/koppelv1 from proto/ with buf
 	GOBIN=$(BIN) $(GO) install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
