@@ -26,12 +26,16 @@ const (
 // Each stage copies the event, fills in its own part and publishes it to the
 // next subject.
 type OrderEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
-	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`     // when normalize accepted it
-	Source        string                 `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`                               // "webhook" or "poll"
-	RawSequence   uint64                 `protobuf:"varint,4,opt,name=raw_sequence,json=rawSequence,proto3" json:"raw_sequence,omitempty"` // ORDERS stream sequence of the raw message
-	DeliveryId    string                 `protobuf:"bytes,5,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`     // the shop's delivery id, when it sent one
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Order       *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	ReceivedAt  *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`     // when normalize accepted it
+	Source      string                 `protobuf:"bytes,3,opt,name=source,proto3" json:"source,omitempty"`                               // "webhook" or "poll"
+	RawSequence uint64                 `protobuf:"varint,4,opt,name=raw_sequence,json=rawSequence,proto3" json:"raw_sequence,omitempty"` // ORDERS stream sequence of the raw message
+	DeliveryId  string                 `protobuf:"bytes,5,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`     // the shop's delivery id, when it sent one
+	// Each later stage fills in its own part.
+	Customer      *CustomerResolution  `protobuf:"bytes,10,opt,name=customer,proto3" json:"customer,omitempty"` // customers stage
+	Articles      []*ArticleResolution `protobuf:"bytes,11,rep,name=articles,proto3" json:"articles,omitempty"` // articles stage, one per order line
+	Booking       *Booking             `protobuf:"bytes,12,opt,name=booking,proto3" json:"booking,omitempty"`   // booker stage
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -101,11 +105,319 @@ func (x *OrderEvent) GetDeliveryId() string {
 	return ""
 }
 
+func (x *OrderEvent) GetCustomer() *CustomerResolution {
+	if x != nil {
+		return x.Customer
+	}
+	return nil
+}
+
+func (x *OrderEvent) GetArticles() []*ArticleResolution {
+	if x != nil {
+		return x.Articles
+	}
+	return nil
+}
+
+func (x *OrderEvent) GetBooking() *Booking {
+	if x != nil {
+		return x.Booking
+	}
+	return nil
+}
+
+// CustomerResolution ties an order to one SnelStart relatie.
+type CustomerResolution struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RelatieId     string                 `protobuf:"bytes,1,opt,name=relatie_id,json=relatieId,proto3" json:"relatie_id,omitempty"` // SnelStart GUID
+	Relatiecode   int64                  `protobuf:"varint,2,opt,name=relatiecode,proto3" json:"relatiecode,omitempty"`             // SnelStart's customer number
+	MatchedBy     string                 `protobuf:"bytes,3,opt,name=matched_by,json=matchedBy,proto3" json:"matched_by,omitempty"` // the rule that matched, e.g. "email_and_postcode", "created", "fixed"
+	MatchKey      string                 `protobuf:"bytes,4,opt,name=match_key,json=matchKey,proto3" json:"match_key,omitempty"`    // the normalized key used, e.g. "email:jan@voorbeeld.nl"
+	Created       bool                   `protobuf:"varint,5,opt,name=created,proto3" json:"created,omitempty"`                     // koppel created the relatie for this order
+	Updated       bool                   `protobuf:"varint,6,opt,name=updated,proto3" json:"updated,omitempty"`                     // koppel updated it from the shop (add_and_update)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CustomerResolution) Reset() {
+	*x = CustomerResolution{}
+	mi := &file_koppel_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CustomerResolution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CustomerResolution) ProtoMessage() {}
+
+func (x *CustomerResolution) ProtoReflect() protoreflect.Message {
+	mi := &file_koppel_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CustomerResolution.ProtoReflect.Descriptor instead.
+func (*CustomerResolution) Descriptor() ([]byte, []int) {
+	return file_koppel_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CustomerResolution) GetRelatieId() string {
+	if x != nil {
+		return x.RelatieId
+	}
+	return ""
+}
+
+func (x *CustomerResolution) GetRelatiecode() int64 {
+	if x != nil {
+		return x.Relatiecode
+	}
+	return 0
+}
+
+func (x *CustomerResolution) GetMatchedBy() string {
+	if x != nil {
+		return x.MatchedBy
+	}
+	return ""
+}
+
+func (x *CustomerResolution) GetMatchKey() string {
+	if x != nil {
+		return x.MatchKey
+	}
+	return ""
+}
+
+func (x *CustomerResolution) GetCreated() bool {
+	if x != nil {
+		return x.Created
+	}
+	return false
+}
+
+func (x *CustomerResolution) GetUpdated() bool {
+	if x != nil {
+		return x.Updated
+	}
+	return false
+}
+
+// ArticleResolution ties one order line to one SnelStart artikel.
+type ArticleResolution struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LineId        string                 `protobuf:"bytes,1,opt,name=line_id,json=lineId,proto3" json:"line_id,omitempty"`          // the shop's line id (Line.line_id)
+	ArtikelId     string                 `protobuf:"bytes,2,opt,name=artikel_id,json=artikelId,proto3" json:"artikel_id,omitempty"` // SnelStart GUID
+	Artikelcode   string                 `protobuf:"bytes,3,opt,name=artikelcode,proto3" json:"artikelcode,omitempty"`
+	Created       bool                   `protobuf:"varint,4,opt,name=created,proto3" json:"created,omitempty"`
+	Updated       bool                   `protobuf:"varint,5,opt,name=updated,proto3" json:"updated,omitempty"`
+	Omschrijving  string                 `protobuf:"bytes,6,opt,name=omschrijving,proto3" json:"omschrijving,omitempty"`                  // the article's description in SnelStart
+	Verkoopprijs  string                 `protobuf:"bytes,7,opt,name=verkoopprijs,proto3" json:"verkoopprijs,omitempty"`                  // the article's price in SnelStart (decimal)
+	AgreedPrice   string                 `protobuf:"bytes,8,opt,name=agreed_price,json=agreedPrice,proto3" json:"agreed_price,omitempty"` // the customer's price agreement, when the line mode needs it
+	Kind          string                 `protobuf:"bytes,9,opt,name=kind,proto3" json:"kind,omitempty"`                                  // "product", "shipping", "fee" or "discount"
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ArticleResolution) Reset() {
+	*x = ArticleResolution{}
+	mi := &file_koppel_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ArticleResolution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ArticleResolution) ProtoMessage() {}
+
+func (x *ArticleResolution) ProtoReflect() protoreflect.Message {
+	mi := &file_koppel_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ArticleResolution.ProtoReflect.Descriptor instead.
+func (*ArticleResolution) Descriptor() ([]byte, []int) {
+	return file_koppel_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ArticleResolution) GetLineId() string {
+	if x != nil {
+		return x.LineId
+	}
+	return ""
+}
+
+func (x *ArticleResolution) GetArtikelId() string {
+	if x != nil {
+		return x.ArtikelId
+	}
+	return ""
+}
+
+func (x *ArticleResolution) GetArtikelcode() string {
+	if x != nil {
+		return x.Artikelcode
+	}
+	return ""
+}
+
+func (x *ArticleResolution) GetCreated() bool {
+	if x != nil {
+		return x.Created
+	}
+	return false
+}
+
+func (x *ArticleResolution) GetUpdated() bool {
+	if x != nil {
+		return x.Updated
+	}
+	return false
+}
+
+func (x *ArticleResolution) GetOmschrijving() string {
+	if x != nil {
+		return x.Omschrijving
+	}
+	return ""
+}
+
+func (x *ArticleResolution) GetVerkoopprijs() string {
+	if x != nil {
+		return x.Verkoopprijs
+	}
+	return ""
+}
+
+func (x *ArticleResolution) GetAgreedPrice() string {
+	if x != nil {
+		return x.AgreedPrice
+	}
+	return ""
+}
+
+func (x *ArticleResolution) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+// Booking is the SnelStart sales order made (or found) for the order.
+type Booking struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	VerkooporderId     string                 `protobuf:"bytes,1,opt,name=verkooporder_id,json=verkooporderId,proto3" json:"verkooporder_id,omitempty"`               // SnelStart GUID
+	Nummer             int64                  `protobuf:"varint,2,opt,name=nummer,proto3" json:"nummer,omitempty"`                                                    // SnelStart's order number
+	Linked             bool                   `protobuf:"varint,3,opt,name=linked,proto3" json:"linked,omitempty"`                                                    // an existing order with the same betalingskenmerk was found
+	TotaalExclusiefBtw string                 `protobuf:"bytes,4,opt,name=totaal_exclusief_btw,json=totaalExclusiefBtw,proto3" json:"totaal_exclusief_btw,omitempty"` // as SnelStart computed it
+	TotaalInclusiefBtw string                 `protobuf:"bytes,5,opt,name=totaal_inclusief_btw,json=totaalInclusiefBtw,proto3" json:"totaal_inclusief_btw,omitempty"`
+	Difference         string                 `protobuf:"bytes,6,opt,name=difference,proto3" json:"difference,omitempty"` // SnelStart's total minus the shop's total
+	BookedAt           *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=booked_at,json=bookedAt,proto3" json:"booked_at,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Booking) Reset() {
+	*x = Booking{}
+	mi := &file_koppel_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Booking) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Booking) ProtoMessage() {}
+
+func (x *Booking) ProtoReflect() protoreflect.Message {
+	mi := &file_koppel_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Booking.ProtoReflect.Descriptor instead.
+func (*Booking) Descriptor() ([]byte, []int) {
+	return file_koppel_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Booking) GetVerkooporderId() string {
+	if x != nil {
+		return x.VerkooporderId
+	}
+	return ""
+}
+
+func (x *Booking) GetNummer() int64 {
+	if x != nil {
+		return x.Nummer
+	}
+	return 0
+}
+
+func (x *Booking) GetLinked() bool {
+	if x != nil {
+		return x.Linked
+	}
+	return false
+}
+
+func (x *Booking) GetTotaalExclusiefBtw() string {
+	if x != nil {
+		return x.TotaalExclusiefBtw
+	}
+	return ""
+}
+
+func (x *Booking) GetTotaalInclusiefBtw() string {
+	if x != nil {
+		return x.TotaalInclusiefBtw
+	}
+	return ""
+}
+
+func (x *Booking) GetDifference() string {
+	if x != nil {
+		return x.Difference
+	}
+	return ""
+}
+
+func (x *Booking) GetBookedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.BookedAt
+	}
+	return nil
+}
+
 var File_koppel_v1_events_proto protoreflect.FileDescriptor
 
 const file_koppel_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x16koppel/v1/events.proto\x12\tkoppel.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15koppel/v1/order.proto\"\xcd\x01\n" +
+	"\x16koppel/v1/events.proto\x12\tkoppel.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15koppel/v1/order.proto\"\xf0\x02\n" +
 	"\n" +
 	"OrderEvent\x12&\n" +
 	"\x05order\x18\x01 \x01(\v2\x10.koppel.v1.OrderR\x05order\x12;\n" +
@@ -114,7 +426,41 @@ const file_koppel_v1_events_proto_rawDesc = "" +
 	"\x06source\x18\x03 \x01(\tR\x06source\x12!\n" +
 	"\fraw_sequence\x18\x04 \x01(\x04R\vrawSequence\x12\x1f\n" +
 	"\vdelivery_id\x18\x05 \x01(\tR\n" +
-	"deliveryIdB0Z.github.com/koppel/koppel/pkg/koppelv1;koppelv1b\x06proto3"
+	"deliveryId\x129\n" +
+	"\bcustomer\x18\n" +
+	" \x01(\v2\x1d.koppel.v1.CustomerResolutionR\bcustomer\x128\n" +
+	"\barticles\x18\v \x03(\v2\x1c.koppel.v1.ArticleResolutionR\barticles\x12,\n" +
+	"\abooking\x18\f \x01(\v2\x12.koppel.v1.BookingR\abooking\"\xc5\x01\n" +
+	"\x12CustomerResolution\x12\x1d\n" +
+	"\n" +
+	"relatie_id\x18\x01 \x01(\tR\trelatieId\x12 \n" +
+	"\vrelatiecode\x18\x02 \x01(\x03R\vrelatiecode\x12\x1d\n" +
+	"\n" +
+	"matched_by\x18\x03 \x01(\tR\tmatchedBy\x12\x1b\n" +
+	"\tmatch_key\x18\x04 \x01(\tR\bmatchKey\x12\x18\n" +
+	"\acreated\x18\x05 \x01(\bR\acreated\x12\x18\n" +
+	"\aupdated\x18\x06 \x01(\bR\aupdated\"\xa0\x02\n" +
+	"\x11ArticleResolution\x12\x17\n" +
+	"\aline_id\x18\x01 \x01(\tR\x06lineId\x12\x1d\n" +
+	"\n" +
+	"artikel_id\x18\x02 \x01(\tR\tartikelId\x12 \n" +
+	"\vartikelcode\x18\x03 \x01(\tR\vartikelcode\x12\x18\n" +
+	"\acreated\x18\x04 \x01(\bR\acreated\x12\x18\n" +
+	"\aupdated\x18\x05 \x01(\bR\aupdated\x12\"\n" +
+	"\fomschrijving\x18\x06 \x01(\tR\fomschrijving\x12\"\n" +
+	"\fverkoopprijs\x18\a \x01(\tR\fverkoopprijs\x12!\n" +
+	"\fagreed_price\x18\b \x01(\tR\vagreedPrice\x12\x12\n" +
+	"\x04kind\x18\t \x01(\tR\x04kind\"\x9f\x02\n" +
+	"\aBooking\x12'\n" +
+	"\x0fverkooporder_id\x18\x01 \x01(\tR\x0everkooporderId\x12\x16\n" +
+	"\x06nummer\x18\x02 \x01(\x03R\x06nummer\x12\x16\n" +
+	"\x06linked\x18\x03 \x01(\bR\x06linked\x120\n" +
+	"\x14totaal_exclusief_btw\x18\x04 \x01(\tR\x12totaalExclusiefBtw\x120\n" +
+	"\x14totaal_inclusief_btw\x18\x05 \x01(\tR\x12totaalInclusiefBtw\x12\x1e\n" +
+	"\n" +
+	"difference\x18\x06 \x01(\tR\n" +
+	"difference\x127\n" +
+	"\tbooked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bbookedAtB0Z.github.com/koppel/koppel/pkg/koppelv1;koppelv1b\x06proto3"
 
 var (
 	file_koppel_v1_events_proto_rawDescOnce sync.Once
@@ -128,20 +474,27 @@ func file_koppel_v1_events_proto_rawDescGZIP() []byte {
 	return file_koppel_v1_events_proto_rawDescData
 }
 
-var file_koppel_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_koppel_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_koppel_v1_events_proto_goTypes = []any{
 	(*OrderEvent)(nil),            // 0: koppel.v1.OrderEvent
-	(*Order)(nil),                 // 1: koppel.v1.Order
-	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
+	(*CustomerResolution)(nil),    // 1: koppel.v1.CustomerResolution
+	(*ArticleResolution)(nil),     // 2: koppel.v1.ArticleResolution
+	(*Booking)(nil),               // 3: koppel.v1.Booking
+	(*Order)(nil),                 // 4: koppel.v1.Order
+	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
 }
 var file_koppel_v1_events_proto_depIdxs = []int32{
-	1, // 0: koppel.v1.OrderEvent.order:type_name -> koppel.v1.Order
-	2, // 1: koppel.v1.OrderEvent.received_at:type_name -> google.protobuf.Timestamp
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	4, // 0: koppel.v1.OrderEvent.order:type_name -> koppel.v1.Order
+	5, // 1: koppel.v1.OrderEvent.received_at:type_name -> google.protobuf.Timestamp
+	1, // 2: koppel.v1.OrderEvent.customer:type_name -> koppel.v1.CustomerResolution
+	2, // 3: koppel.v1.OrderEvent.articles:type_name -> koppel.v1.ArticleResolution
+	3, // 4: koppel.v1.OrderEvent.booking:type_name -> koppel.v1.Booking
+	5, // 5: koppel.v1.Booking.booked_at:type_name -> google.protobuf.Timestamp
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_koppel_v1_events_proto_init() }
@@ -156,7 +509,7 @@ func file_koppel_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_koppel_v1_events_proto_rawDesc), len(file_koppel_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
