@@ -54,6 +54,7 @@ func Handler(adapters map[string]webshop.Adapter, now func() time.Time) pipeline
 		h := nats.Header{}
 		h.Set(pipeline.HeaderProfile, m.Profile)
 		h.Set(pipeline.HeaderOrder, order.GetShopOrderId())
+		h.Set(pipeline.HeaderOrderNumber, order.GetNumber())
 		h.Set(pipeline.HeaderPlatform, order.GetPlatform())
 		if src := m.Header.Get(pipeline.HeaderSource); src != "" {
 			h.Set(pipeline.HeaderSource, src)

@@ -42,6 +42,7 @@ func Handler(stage, nextStep string, fn Func) pipeline.Handler {
 		h := nats.Header{}
 		h.Set(pipeline.HeaderProfile, m.Profile)
 		h.Set(pipeline.HeaderOrder, o.GetShopOrderId())
+		h.Set(pipeline.HeaderOrderNumber, o.GetNumber())
 		h.Set(pipeline.HeaderPlatform, o.GetPlatform())
 		if src := m.Header.Get(pipeline.HeaderSource); src != "" {
 			h.Set(pipeline.HeaderSource, src)

@@ -230,6 +230,9 @@ func TestStageTransientRetriesWithGrowingDelay(t *testing.T) {
 	if len(times) != 4 {
 		t.Fatalf("handler ran %d times, want 4", len(times))
 	}
+	if out := collect(t, s.JS, outSubject, 1, time.Second); out[0].Header.Get(pipeline.HeaderAttempts) != "4" {
+		t.Errorf("Koppel-Attempts %q, want 4", out[0].Header.Get(pipeline.HeaderAttempts))
+	}
 	// Delays 100ms, 200ms, 400ms: each gap is clearly longer than the last.
 	for i := 1; i < len(times)-1; i++ {
 		g1, g2 := times[i].Sub(times[i-1]), times[i+1].Sub(times[i])

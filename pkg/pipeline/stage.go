@@ -277,7 +277,7 @@ func (r *runner) call(ctx context.Context, m *Message) (out *Output, err error) 
 //     terminate. A failed DLQ publish naks instead, so nothing is lost.
 func (r *runner) settle(ctx context.Context, msg jetstream.Msg, m *Message, out *Output, herr error) {
 	if herr == nil && out != nil {
-		if err := r.publish(ctx, out); err != nil {
+		if err := r.publish(ctx, out, m.Delivered); err != nil {
 			herr = err
 		}
 	}
@@ -310,7 +310,7 @@ func (r *runner) settle(ctx context.Context, msg jetstream.Msg, m *Message, out 
 	}
 }
 
-func (r *runner) publish(ctx context.Context, out *Output) error {
+func (r *runner) publish(ctx context.Context, out *Output, attempts uint64) error {
 	if out.MsgID == "" || out.Subject == "" {
 		return Permanent(fmt.Errorf("stage %s: output needs Subject and MsgID", r.stage.Name))
 	}
@@ -319,6 +319,7 @@ func (r *runner) publish(ctx context.Context, out *Output) error {
 		h[k] = v
 	}
 	h.Set(HeaderMsgID, out.MsgID)
+	h.Set(HeaderAttempts, strconv.FormatUint(attempts, 10))
 	InjectTrace(ctx, h)
 	pctx, cancel := context.WithTimeout(ctx, r.ackWait/2)
 	defer cancel()

@@ -42,6 +42,12 @@ const (
 	HeaderOrder       = "Koppel-Order"
 	HeaderPlatform    = "Koppel-Platform"
 	HeaderSource      = "Koppel-Source" // "webhook" or "poll"
+	// HeaderOrderNumber carries the shop's display number (Woo number,
+	// Magento increment_id) from order.received on.
+	HeaderOrderNumber = "Koppel-Order-Number"
+	// HeaderAttempts is set on every stage output: how many deliveries of
+	// its input the stage needed.
+	HeaderAttempts = "Koppel-Attempts"
 	// HeaderDeliveryPrefix starts the names of the shop delivery's own
 	// headers kept on order.raw, e.g. Koppel-Delivery-X-Wc-Webhook-Topic.
 	HeaderDeliveryPrefix = "Koppel-Delivery-"
