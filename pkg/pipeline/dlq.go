@@ -35,7 +35,36 @@ type DeadLetter struct {
 type DeadLetterFilter struct {
 	Stage   string
 	Profile string
-	Limit   int // 0: no limit
+	// ErrorContains keeps dead letters whose error contains this text
+	// (case-insensitive), e.g. "VOR-0002" or "not an order": the error kind.
+	ErrorContains string
+	// Order keeps the dead letters of one shop order (id or number).
+	Order string
+	// Since and Until bound the time the message was dead-lettered.
+	Since, Until time.Time
+	Limit        int // 0: no limit
+}
+
+// Scoped reports whether f narrows the dead letters at all; bulk replay
+// refuses an unscoped filter.
+func (f DeadLetterFilter) Scoped() bool {
+	return f.Stage != "" || f.Profile != "" || f.ErrorContains != "" || f.Order != "" || !f.Since.IsZero() || !f.Until.IsZero()
+}
+
+func (f DeadLetterFilter) keep(d DeadLetter) bool {
+	if f.ErrorContains != "" && !strings.Contains(strings.ToLower(d.Error), strings.ToLower(f.ErrorContains)) {
+		return false
+	}
+	if f.Order != "" && d.Header.Get(HeaderOrder) != f.Order && d.Header.Get(HeaderOrderNumber) != f.Order {
+		return false
+	}
+	if !f.Since.IsZero() && d.Time.Before(f.Since) {
+		return false
+	}
+	if !f.Until.IsZero() && d.Time.After(f.Until) {
+		return false
+	}
+	return true
 }
 
 func (f DeadLetterFilter) subject() string {
@@ -65,8 +94,10 @@ func ListDeadLetters(ctx context.Context, js jetstream.JetStream, f DeadLetterFi
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: read DLQ from %d: %w", seq, err)
 		}
-		out = append(out, toDeadLetter(raw))
 		seq = raw.Sequence + 1
+		if d := toDeadLetter(raw); f.keep(d) {
+			out = append(out, d)
+		}
 	}
 	return out, nil
 }
@@ -92,8 +123,8 @@ func GetDeadLetter(ctx context.Context, js jetstream.JetStream, seq uint64) (*De
 // original body and headers, so its stage handles it again; then it removes
 // the dead letter. The message's earlier copy stays in ORDERS as history; if
 // the stage fails again, a new dead letter appears. Replay returns the new
-// ORDERS sequence.
-func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, error) {
+// ORDERS sequence. The replay is recorded in the AUDIT stream with by.
+func Replay(ctx context.Context, js jetstream.JetStream, seq uint64, by Actor) (uint64, error) {
 	dl, err := GetDeadLetter(ctx, js, seq)
 	if err != nil {
 		return 0, err
@@ -111,19 +142,64 @@ func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, er
 	// A fresh id: the origin's own id is still inside the duplicate window
 	// and would be dropped as a duplicate.
 	h.Set(HeaderMsgID, "replay:"+strconv.FormatUint(seq, 10)+":"+strconv.FormatInt(time.Now().UnixNano(), 10))
-	h.Set("Koppel-Replay-Of", strconv.FormatUint(seq, 10))
+	h.Set(HeaderReplayOf, strconv.FormatUint(seq, 10))
 	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: dl.OriginSubject, Header: h, Data: dl.Data})
 	if err != nil {
 		return 0, fmt.Errorf("pipeline: replay %d to %s: %w", seq, dl.OriginSubject, err)
 	}
-	if err := Discard(ctx, js, seq); err != nil {
+	if err := deleteDeadLetter(ctx, js, seq); err != nil {
 		return ack.Sequence, fmt.Errorf("pipeline: replayed %d as ORDERS %d but could not remove it: %w", seq, ack.Sequence, err)
 	}
-	return ack.Sequence, nil
+	rec := auditOf("replay", dl, by)
+	rec.NewSequence = ack.Sequence
+	return ack.Sequence, recordAudit(ctx, js, rec)
 }
 
-// Discard removes dead letter seq without replaying it.
-func Discard(ctx context.Context, js jetstream.JetStream, seq uint64) error {
+// Discard removes dead letter seq without replaying it. A reason is
+// required; the discard is recorded in the AUDIT stream.
+func Discard(ctx context.Context, js jetstream.JetStream, seq uint64, by Actor) error {
+	if strings.TrimSpace(by.Reason) == "" {
+		return errors.New("pipeline: discard needs a reason")
+	}
+	dl, err := GetDeadLetter(ctx, js, seq)
+	if err != nil {
+		return err
+	}
+	if err := deleteDeadLetter(ctx, js, seq); err != nil {
+		return err
+	}
+	return recordAudit(ctx, js, auditOf("discard", dl, by))
+}
+
+// ReplayMatching replays every dead letter f selects, oldest first, and
+// returns them. With dryRun it only returns what it would replay. It
+// refuses a filter that selects everything (f.Scoped() false).
+func ReplayMatching(ctx context.Context, js jetstream.JetStream, f DeadLetterFilter, dryRun bool, by Actor) ([]DeadLetter, error) {
+	if !f.Scoped() {
+		return nil, errors.New("pipeline: bulk replay needs a scope: a stage, profile, error, order or time range")
+	}
+	dls, err := ListDeadLetters(ctx, js, f)
+	if err != nil || dryRun {
+		return dls, err
+	}
+	for i, d := range dls {
+		if _, err := Replay(ctx, js, d.Sequence, by); err != nil {
+			return dls[:i], err
+		}
+	}
+	return dls, nil
+}
+
+func auditOf(action string, dl *DeadLetter, by Actor) AuditRecord {
+	order := dl.Header.Get(HeaderOrder)
+	if order == "" {
+		order = dl.Header.Get(HeaderOrderNumber)
+	}
+	return AuditRecord{Action: action, DeadLetter: dl.Sequence, Profile: dl.Profile, Stage: dl.Stage, Order: order,
+		Error: dl.Error, Actor: by.Name, Reason: by.Reason}
+}
+
+func deleteDeadLetter(ctx context.Context, js jetstream.JetStream, seq uint64) error {
 	stream, err := js.Stream(ctx, StreamDLQ)
 	if err != nil {
 		return fmt.Errorf("pipeline: open DLQ stream: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -337,7 +338,7 @@ func TestReplayCompletes(t *testing.T) {
 		t.Fatalf("got %d dead letters", len(dls))
 	}
 	fixed.Store(true) // the cause is fixed; the operator replays
-	seq, err := pipeline.Replay(context.Background(), s.JS, dls[0].Sequence)
+	seq, err := pipeline.Replay(context.Background(), s.JS, dls[0].Sequence, pipeline.Actor{Name: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +356,7 @@ func TestReplayCompletes(t *testing.T) {
 	if len(replayed) != 2 || replayed[1].Header.Get(pipeline.HeaderOrder) != "42" || replayed[1].Header.Get(pipeline.HeaderDLQError) != "" {
 		t.Errorf("replayed message headers: %v", replayed[len(replayed)-1].Header)
 	}
-	if _, err := pipeline.Replay(context.Background(), s.JS, dls[0].Sequence); !errors.Is(err, pipeline.ErrNotDeadLetter) {
+	if _, err := pipeline.Replay(context.Background(), s.JS, dls[0].Sequence, pipeline.Actor{Name: "test"}); !errors.Is(err, pipeline.ErrNotDeadLetter) {
 		t.Errorf("second replay error = %v, want ErrNotDeadLetter", err)
 	}
 }
@@ -410,5 +411,79 @@ func TestStageDrainsOnShutdown(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if c := calls.Load(); c != 1 {
 		t.Errorf("handler ran %d times, want 1", c)
+	}
+}
+
+func TestBulkReplayDiscardAndAudit(t *testing.T) {
+	s := setup(t)
+	var fixed atomic.Bool
+	runStage(t, s.JS, &pipeline.Stage{Name: "articles", Filter: "koppel.order.received.*",
+		Handler: func(ctx context.Context, m *pipeline.Message) (*pipeline.Output, error) {
+			if !fixed.Load() || strings.HasPrefix(string(m.Data), "bad") {
+				return nil, pipeline.Permanent(fmt.Errorf("ART-0001 unknown article for %s", m.Data))
+			}
+			return forward(ctx, m)
+		}})
+	for i, body := range []string{"o1", "o2", "bad3"} {
+		h := nats.Header{}
+		h.Set(pipeline.HeaderOrder, fmt.Sprint(i+1))
+		publish(t, s.JS, inSubject, body, body, h)
+	}
+	publish(t, s.JS, "koppel.order.received.shop2", "o4", "o4", nil)
+	if dls := waitDLQ(t, s.JS, 4); len(dls) != 4 {
+		t.Fatalf("%d dead letters", len(dls))
+	}
+	ctx := context.Background()
+	by := pipeline.Actor{Name: "ops@example", Reason: "article added"}
+
+	if _, err := pipeline.ReplayMatching(ctx, s.JS, pipeline.DeadLetterFilter{}, false, by); err == nil {
+		t.Fatal("unscoped bulk replay was not refused")
+	}
+	f := pipeline.DeadLetterFilter{Profile: "shop1", ErrorContains: "art-0001"}
+	dry, err := pipeline.ReplayMatching(ctx, s.JS, f, true, by)
+	if err != nil || len(dry) != 3 {
+		t.Fatalf("dry run: %d, %v; want the 3 of shop1", len(dry), err)
+	}
+	if left := waitDLQ(t, s.JS, 4); len(left) != 4 {
+		t.Fatalf("dry run changed the DLQ: %d left", len(left))
+	}
+	var bad uint64
+	for _, d := range dry {
+		if d.Header.Get(pipeline.HeaderOrder) == "3" {
+			bad = d.Sequence
+		}
+	}
+	if err := pipeline.Discard(ctx, s.JS, bad, pipeline.Actor{Name: "ops@example"}); err == nil {
+		t.Error("discard without a reason accepted")
+	}
+	if err := pipeline.Discard(ctx, s.JS, bad, pipeline.Actor{Name: "ops@example", Reason: "test order"}); err != nil {
+		t.Fatal(err)
+	}
+	fixed.Store(true)
+	done, err := pipeline.ReplayMatching(ctx, s.JS, f, false, by)
+	if err != nil || len(done) != 2 {
+		t.Fatalf("replayed %d, %v; want 2", len(done), err)
+	}
+	if out := collect(t, s.JS, outSubject, 2, 5*time.Second); len(out) != 2 {
+		t.Errorf("%d orders went on after replay, want 2", len(out))
+	}
+	left := waitDLQ(t, s.JS, 1)
+	if len(left) != 1 || left[0].Profile != "shop2" {
+		t.Errorf("left in DLQ: %+v", left)
+	}
+	audit, err := pipeline.AuditFor(ctx, s.JS, "shop1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, a := range audit {
+		actions = append(actions, a.Action+":"+a.Order+":"+a.Reason)
+		if a.Actor != "ops@example" || a.Stage != "articles" {
+			t.Errorf("audit record %+v", a)
+		}
+	}
+	sort.Strings(actions[1:]) // the two replays go in DLQ order, which the workers decide
+	if want := "discard:3:test order replay:1:article added replay:2:article added"; strings.Join(actions, " ") != want {
+		t.Errorf("audit = %q, want %q", strings.Join(actions, " "), want)
 	}
 }

@@ -40,7 +40,7 @@ func (c StreamConfig) withDefaults() StreamConfig {
 	return c
 }
 
-// EnsureStreams creates the ORDERS and DLQ streams, or updates them to cfg
+// EnsureStreams creates the ORDERS, DLQ and AUDIT streams, or updates them to cfg
 // when they exist. It is safe to call from every service at start-up.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) error {
 	cfg = cfg.withDefaults()
@@ -75,5 +75,5 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamConfig
 			return fmt.Errorf("pipeline: ensure stream %s: %w", sc.Name, err)
 		}
 	}
-	return nil
+	return ensureAuditStream(ctx, js, cfg)
 }

@@ -48,6 +48,9 @@ const (
 	// HeaderAttempts is set on every stage output: how many deliveries of
 	// its input the stage needed.
 	HeaderAttempts = "Koppel-Attempts"
+	// HeaderReplayOf marks a message published by a replay: the dead
+	// letter's DLQ sequence.
+	HeaderReplayOf = "Koppel-Replay-Of"
 	// HeaderDeliveryPrefix starts the names of the shop delivery's own
 	// headers kept on order.raw, e.g. Koppel-Delivery-X-Wc-Webhook-Topic.
 	HeaderDeliveryPrefix = "Koppel-Delivery-"

@@ -39,6 +39,7 @@ func dlqCmd(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	prof := fs.String("profile", "", "list: only this profile")
 	limit := fs.Int("limit", 0, "list: at most this many")
 	raw := fs.Bool("raw", false, "show: print the body exactly as stored")
+	reason := fs.String("reason", "", "replay, discard: why (required for discard; recorded)")
 	if err := fs.Parse(reorder(args[1:])); err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func dlqCmd(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		var failed int
 		for _, seq := range seqs {
 			if sub == "replay" {
-				to, err := pipeline.Replay(ctx, js, seq)
+				to, err := pipeline.Replay(ctx, js, seq, actor(lookupEnv, *reason))
 				if err != nil {
 					failed++
 					fmt.Fprintf(stderr, "dead letter %d: %v\n", seq, err)
@@ -94,7 +95,7 @@ func dlqCmd(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 				}
 				fmt.Fprintf(stdout, "replayed dead letter %d as ORDERS message %d\n", seq, to)
 			} else {
-				if err := pipeline.Discard(ctx, js, seq); err != nil {
+				if err := pipeline.Discard(ctx, js, seq, actor(lookupEnv, *reason)); err != nil {
 					failed++
 					fmt.Fprintf(stderr, "dead letter %d: %v\n", seq, err)
 					continue
@@ -109,6 +110,15 @@ func dlqCmd(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	default:
 		return fmt.Errorf("dlq: unknown command %q (list, show, replay, discard)", sub)
 	}
+}
+
+// actor names the person at the terminal for the audit trail.
+func actor(lookupEnv func(string) (string, bool), reason string) pipeline.Actor {
+	name, _ := lookupEnv("USER")
+	if name == "" {
+		name = "cli"
+	}
+	return pipeline.Actor{Name: "cli:" + name, Reason: reason}
 }
 
 // reorder moves flags before positional arguments so "show 12 --raw" works

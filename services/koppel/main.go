@@ -28,8 +28,8 @@ Usage:
   koppel orders [--profile P] [--json]   list the canonical orders received
   koppel dlq  list   [--stage S] [--profile P] [--limit N]
   koppel dlq  show    SEQ [--raw]
-  koppel dlq  replay  SEQ...
-  koppel dlq  discard SEQ...
+  koppel dlq  replay  SEQ... [--reason TEXT]
+  koppel dlq  discard SEQ... --reason TEXT
   koppel version
 
 The orders and dlq commands take --config FILE (the bus from the config: nats.url, or
