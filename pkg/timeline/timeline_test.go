@@ -103,6 +103,10 @@ func TestTimeline(t *testing.T) {
 		t.Errorf("latest event %v", tl.Latest)
 	}
 
+	recent, err := timeline.Recent(ctx, bus.JS, "", 10)
+	if err != nil || len(recent) != 1 || recent[0].ShopOrderID != "12345" || recent[0].Number != "12345-xxx" || recent[0].Status != pipeline.StepArticles {
+		t.Errorf("recent orders: %+v %v", recent, err)
+	}
 	if _, err := timeline.Build(ctx, bus.JS, "shop", "99999"); !errors.Is(err, timeline.ErrNotFound) {
 		t.Errorf("unknown order: %v", err)
 	}
