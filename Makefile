@@ -24,11 +24,11 @@ build: ## build every binary into bin/
 	$(GO) build -o $(BIN)/receiver ./services/receiver
 	$(GO) build -o $(BIN)/normalizer ./services/normalizer
 
-deps: ## install what the tests need that is missing (Debian's redis-server)
-	@command -v redis-server >/dev/null 2>&1 || { \
-		echo "installing redis-server (Debian package)"; \
+deps: ## install what the tests need that is missing (Debian's redis-server and chromium)
+	@command -v redis-server >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 || { \
+		echo "installing redis-server and chromium (Debian packages)"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server chromium >/dev/null; }
 	@redis-server --version
 
 test: deps ## run every module's tests with -race, and check each service builds alone

@@ -32,6 +32,7 @@ import (
 const testConfig = `
 server:
   listen: "127.0.0.1:%d"
+  admin_token: test-admin-token
 nats:
   store_dir: %s
   listen: "127.0.0.1:%d"
@@ -202,6 +203,25 @@ func TestWebhookToCanonicalOrder(t *testing.T) {
 	}
 	if got["demo-woo"] != "12345" || got["demo-magento"] == "" {
 		t.Errorf("orders by profile: %v", got)
+	}
+
+	env := func(string) (string, bool) { return "", false }
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"orders", "show", "demo-woo", "12345-xxx", "--config", in.config}, &out, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "Order 12345 (number 12345-xxx) in demo-woo: received") || !strings.Contains(s, "totals differ by 2.46") {
+		t.Errorf("orders show:\n%s", s)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"orders", "-o", "json", "--config", in.config}, &out, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, `"shop_order_id": "12345"`) || !strings.Contains(s, `"profile": "demo-magento"`) {
+		t.Errorf("orders -o json:\n%s", s)
+	}
+	if err := run(context.Background(), []string{"orders", "show", "demo-woo", "1", "--config", in.config, "--token", "wrong"}, io.Discard, io.Discard, env); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("wrong token: %v", err)
 	}
 
 	resp, err := http.Get(in.httpURL + "/metrics")

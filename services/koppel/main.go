@@ -24,16 +24,20 @@ func main() {
 const usage = `koppel books webshop orders into SnelStart.
 
 Usage:
-  koppel run  --config FILE              start everything in one process
-  koppel orders [--profile P] [--json]   list the canonical orders received
-  koppel dlq  list   [--stage S] [--profile P] [--limit N]
-  koppel dlq  show    SEQ [--raw]
-  koppel dlq  replay  SEQ... [--reason TEXT]
-  koppel dlq  discard SEQ... --reason TEXT
+  koppel run     --config FILE             start everything in one process
+  koppel orders  [list] [--profile P]      recently active orders and their step
+  koppel orders  show PROFILE ORDER        an order's timeline (ORDER: shop id or number)
+  koppel dlq     list [--stage S] [--profile P] [--error TEXT] [--order O]
+  koppel dlq     show SEQ [--raw]
+  koppel dlq     replay SEQ... [--reason TEXT]
+  koppel dlq     replay --stage S|--profile P|--error TEXT|--order O [--dry-run] [--reason TEXT]
+  koppel dlq     discard SEQ... --reason TEXT
+  koppel tasks   [list] | run PROFILE TASK
   koppel version
 
-The orders and dlq commands take --config FILE (the bus from the config: nats.url, or
-the embedded server of a running koppel) or --nats URL.
+orders, dlq and tasks talk to a running koppel through its admin API: the
+address and token come from --config (server.listen, server.admin_token), or
+from --url and --token. Add -o json for scripts.
 `
 
 // run is the whole program; main only supplies the process's context,
@@ -48,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		return runCmd(ctx, args[1:], stderr, lookupEnv)
 	case "orders":
 		return ordersCmd(ctx, args[1:], stdout, stderr, lookupEnv)
+	case "tasks":
+		return tasksCmd(ctx, args[1:], stdout, stderr, lookupEnv)
 	case "dlq":
 		return dlqCmd(ctx, args[1:], stdout, stderr, lookupEnv)
 	case "version":

@@ -16,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/koppel/koppel/pkg/admin"
 	"github.com/koppel/koppel/pkg/embeddednats"
 	"github.com/koppel/koppel/pkg/intake"
 	"github.com/koppel/koppel/pkg/normalize"
@@ -95,6 +96,7 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 		return err
 	}
 	rcv.Router().Handle("/metrics", metrics.Handler).Methods(http.MethodGet)
+	admin.New(admin.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: js, Logger: log.With("service", "admin")}).Register(rcv.Router())
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
