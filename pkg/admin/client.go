@@ -29,7 +29,9 @@ type APIError struct {
 	Message string
 }
 
-func (e *APIError) Error() string { return fmt.Sprintf("koppel admin API: %d: %s", e.Status, e.Message) }
+func (e *APIError) Error() string {
+	return fmt.Sprintf("koppel admin API: %d: %s", e.Status, e.Message)
+}
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
