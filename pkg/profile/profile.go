@@ -100,6 +100,12 @@ type Webshop struct {
 	ConsumerKey    string `yaml:"consumer_key"`
 	ConsumerSecret string `yaml:"consumer_secret"`
 	AccessToken    string `yaml:"access_token"`
+	// AccessTokenSecret completes Magento's four integration credentials
+	// (OAuth 1.0a); without it koppel sends AccessToken as a bearer token.
+	AccessTokenSecret string `yaml:"access_token_secret"`
+	// QueryAuth sends the WooCommerce key in the query string, for servers
+	// that strip the Authorization header.
+	QueryAuth bool `yaml:"query_auth"`
 
 	// WebhookSecret keys the HMAC signature on webhook deliveries; secret.
 	// It is required for the platforms that push webhooks (woocommerce,

@@ -28,6 +28,7 @@ func (c *Config) Redacted() *Config {
 		p.Webshop.ConsumerKey = redact(p.Webshop.ConsumerKey)
 		p.Webshop.ConsumerSecret = redact(p.Webshop.ConsumerSecret)
 		p.Webshop.AccessToken = redact(p.Webshop.AccessToken)
+		p.Webshop.AccessTokenSecret = redact(p.Webshop.AccessTokenSecret)
 		p.Webshop.WebhookSecret = redact(p.Webshop.WebhookSecret)
 		p.SnelStart.ClientKey = redact(p.SnelStart.ClientKey)
 		p.SnelStart.SubscriptionKey = redact(p.SnelStart.SubscriptionKey)

@@ -24,3 +24,29 @@ func ForProfiles(profiles []profile.Profile) (map[string]Adapter, error) {
 	}
 	return out, nil
 }
+
+// ListerFor returns the REST client that polls p's shop, or ok false when
+// the profile has no shop URL or credentials to poll with.
+func ListerFor(p profile.Profile) (l Lister, ok bool, err error) {
+	w := p.Webshop
+	if w.URL == "" {
+		return nil, false, nil
+	}
+	switch Platform(w.Platform) {
+	case WooCommerce:
+		if w.ConsumerKey == "" || w.ConsumerSecret == "" {
+			return nil, false, nil
+		}
+		c, err := NewWooClient(WooConfig{URL: w.URL, ConsumerKey: w.ConsumerKey, ConsumerSecret: w.ConsumerSecret, QueryAuth: w.QueryAuth})
+		return c, err == nil, err
+	case Magento:
+		if w.AccessToken == "" {
+			return nil, false, nil
+		}
+		bearer := w.AccessTokenSecret == ""
+		c, err := NewMagentoClient(MagentoConfig{URL: w.URL, ConsumerKey: w.ConsumerKey, ConsumerSecret: w.ConsumerSecret,
+			AccessToken: w.AccessToken, AccessTokenSecret: w.AccessTokenSecret, Bearer: bearer})
+		return c, err == nil, err
+	}
+	return nil, false, nil
+}

@@ -33,6 +33,9 @@ Usage:
   koppel dlq     replay --stage S|--profile P|--error TEXT|--order O [--dry-run] [--reason TEXT]
   koppel dlq     discard SEQ... --reason TEXT
   koppel tasks   [list] | run PROFILE TASK
+  koppel import  --profile P [--since TIME|DURATION] | --profile P --resume
+  koppel sandbox woocommerce|magento [--addr A] [--orders N] [--push URL --drop F]
+  koppel sandbox snelstart [--addr A] [--seed FILE]
   koppel version
 
 orders, dlq and tasks talk to a running koppel through its admin API: the
@@ -52,6 +55,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		return runCmd(ctx, args[1:], stderr, lookupEnv)
 	case "orders":
 		return ordersCmd(ctx, args[1:], stdout, stderr, lookupEnv)
+	case "import":
+		return importCmd(ctx, args[1:], stdout, stderr, lookupEnv)
+	case "sandbox":
+		return sandboxCmd(ctx, args[1:], stdout, stderr)
 	case "tasks":
 		return tasksCmd(ctx, args[1:], stdout, stderr, lookupEnv)
 	case "dlq":

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/koppel/koppel/pkg/admin"
+	"github.com/koppel/koppel/pkg/dashboard"
 	"github.com/koppel/koppel/pkg/embeddednats"
 	"github.com/koppel/koppel/pkg/intake"
 	"github.com/koppel/koppel/pkg/normalize"
@@ -68,6 +69,15 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 	if err != nil {
 		return err
 	}
+	store, err := OpenStore(ctx, cfg, js)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	sched, err := Schedule(ctx, cfg, js, store, log)
+	if err != nil {
+		return err
+	}
 	metrics, err := telemetry.NewMetrics()
 	if err != nil {
 		return err
@@ -96,7 +106,8 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 		return err
 	}
 	rcv.Router().Handle("/metrics", metrics.Handler).Methods(http.MethodGet)
-	admin.New(admin.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: js, Logger: log.With("service", "admin")}).Register(rcv.Router())
+	admin.New(admin.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: js, Tasks: sched, Logger: log.With("service", "admin")}).Register(rcv.Router())
+	dashboard.New(dashboard.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: js, Tasks: sched, Logger: log.With("service", "dashboard")}).Register(rcv.Router())
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -121,6 +132,8 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 			}
 		}()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); sched.Run(stageCtx) }()
 	go func() {
 		if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("http: %w", err)

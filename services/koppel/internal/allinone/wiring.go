@@ -1,0 +1,85 @@
+package allinone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/koppel/koppel/pkg/idempotency"
+	"github.com/koppel/koppel/pkg/poller"
+	"github.com/koppel/koppel/pkg/profile"
+	"github.com/koppel/koppel/pkg/schedule"
+	"github.com/koppel/koppel/pkg/webshop"
+)
+
+// OpenStore opens the idempotency store the config names: Redis when
+// idempotency.redis_url is set, else the JetStream KV buckets.
+func OpenStore(ctx context.Context, cfg *profile.Config, js jetstream.JetStream) (idempotency.Store, error) {
+	if url := cfg.Idempotency.RedisURL; url != "" {
+		return idempotency.ConnectRedis(ctx, url, idempotency.RedisOptions{})
+	}
+	return idempotency.NewKV(ctx, js, idempotency.KVOptions{Replicas: cfg.NATS.Replicas})
+}
+
+// Owner names this process in leases: host and pid.
+func Owner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+}
+
+// Pollers returns a poller for every profile whose shop koppel can poll
+// (a URL and credentials), keyed by profile id.
+func Pollers(ctx context.Context, cfg *profile.Config, js jetstream.JetStream, store idempotency.Store, log *slog.Logger) (map[string]*poller.Poller, error) {
+	cursors, err := poller.OpenCursors(ctx, js, cfg.NATS.Replicas)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*poller.Poller{}
+	for _, p := range cfg.Profiles {
+		lister, ok, err := webshop.ListerFor(p)
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: %w", p.ID, err)
+		}
+		if !ok {
+			continue
+		}
+		pl, err := poller.New(poller.Options{Profile: p.ID, Lister: lister, JS: js, Cursors: cursors, Leases: store,
+			Owner: Owner(), Logger: log.With("service", "poller")})
+		if err != nil {
+			return nil, err
+		}
+		out[p.ID] = pl
+	}
+	return out, nil
+}
+
+// Schedule returns the scheduler with every profile's tasks: import_orders
+// on schedule.import_orders (on demand when 0) for each pollable profile.
+func Schedule(ctx context.Context, cfg *profile.Config, js jetstream.JetStream, store idempotency.Store, log *slog.Logger) (*schedule.Scheduler, error) {
+	pollers, err := Pollers(ctx, cfg, js, store, log)
+	if err != nil {
+		return nil, err
+	}
+	s := schedule.New(log.With("service", "scheduler"))
+	for _, p := range cfg.Profiles {
+		pl, ok := pollers[p.ID]
+		if !ok {
+			continue
+		}
+		s.Add(schedule.Task{Profile: p.ID, Name: "import_orders", Interval: time.Duration(p.Schedule.ImportOrders),
+			Run: func(ctx context.Context) (string, error) {
+				res, err := pl.Poll(ctx, nil)
+				if errors.Is(err, poller.ErrBusy) {
+					return "skipped: another koppel instance is polling this profile", nil
+				}
+				return fmt.Sprintf("%d found, %d new, %d page(s), cursor %s", res.Found, res.Published, res.Pages,
+					res.Cursor.UTC().Format(time.RFC3339)), err
+			}})
+	}
+	return s, nil
+}
