@@ -1,0 +1,42 @@
+package snelstart
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+)
+
+// CompanyInfo returns the administration the client key opens
+// (GET /v2/companyInfo, scope settings:read): its AdministratieIdentifier
+// and AdministratieNaam, and the settings that shape orders.
+func (c *Client) CompanyInfo(ctx context.Context) (*CompanyInfo, error) {
+	var v CompanyInfo
+	if err := c.do(ctx, request{method: http.MethodGet, template: PathCompanyInfo, path: PathCompanyInfo, out: &v}); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// Echo asks SnelStart to answer input back (GET /v2/echo/{input}, no
+// scope): a check of the keys and the connection. An empty input gives
+// "" (SnelStart answers 204).
+func (c *Client) Echo(ctx context.Context, input string) (string, error) {
+	var raw []byte
+	if err := c.do(ctx, request{method: http.MethodGet, template: PathEcho, path: EchoPath(input), rawOut: &raw}); err != nil {
+		return "", err
+	}
+	raw = bytes.TrimSpace(raw)
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, nil
+	}
+	return string(raw), nil
+}
+
+// ListLanden returns every country (GET /v2/landen, scope settings:read).
+// The endpoint has no OData and ignores $filter: match a shop's ISO
+// alpha-2 code against [Land].Landcode locally, and cache the list.
+func (c *Client) ListLanden(ctx context.Context) ([]Land, error) {
+	return getAll[Land](ctx, c, PathLanden)
+}
