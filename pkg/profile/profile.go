@@ -28,7 +28,10 @@ type Config struct {
 	Server      Server      `yaml:"server"`
 	NATS        NATS        `yaml:"nats"`
 	Idempotency Idempotency `yaml:"idempotency"`
-	Profiles    []Profile   `yaml:"profiles"`
+	// Sandbox configures the SnelStart sandbox koppel run starts in-process
+	// when a profile has snelstart.sandbox: true.
+	Sandbox  Sandbox   `yaml:"sandbox"`
+	Profiles []Profile `yaml:"profiles"`
 }
 
 // Server configures the HTTP listener that serves webhooks, the admin API,
@@ -60,6 +63,18 @@ type NATS struct {
 	// DuplicateWindow is how long JetStream remembers a Nats-Msg-Id. It must
 	// cover a poller overlap and a redelivery storm. Zero means 6h.
 	DuplicateWindow Duration `yaml:"duplicate_window"`
+}
+
+// Sandbox configures the in-process SnelStart sandbox.
+type Sandbox struct {
+	// Listen is where it serves /b2b/token and /v2/...; default
+	// 127.0.0.1:8090.
+	Listen string `yaml:"listen"`
+	// Seed is a seed file (JSON or YAML); empty: the built-in demo
+	// administration (client key and subscription key "demo").
+	Seed string `yaml:"seed"`
+	// Snapshot keeps the sandbox's state across restarts when set.
+	Snapshot string `yaml:"snapshot"`
 }
 
 // Idempotency configures the store behind the effect ledger and the lookup

@@ -18,6 +18,7 @@ const (
 	DefaultDuplicateWindow = 6 * time.Hour
 	DefaultNATSListen      = "127.0.0.1:4222"
 	DefaultListen          = ":8080"
+	DefaultSandboxListen   = "127.0.0.1:8090"
 	// DefaultSignatureHeader carries the webhook signature for magento.
 	DefaultSignatureHeader = "X-Koppel-Signature"
 )
@@ -65,6 +66,7 @@ func (c *Config) setDefaults() {
 	c.Server.BodyLimit = cmp.Or(c.Server.BodyLimit, DefaultBodyLimit)
 	c.Server.PublishTimeout = cmp.Or(c.Server.PublishTimeout, Duration(DefaultPublishTimeout))
 	c.Server.Listen = cmp.Or(c.Server.Listen, DefaultListen)
+	c.Sandbox.Listen = cmp.Or(c.Sandbox.Listen, DefaultSandboxListen)
 	if c.NATS.URL == "" {
 		c.NATS.Listen = cmp.Or(c.NATS.Listen, DefaultNATSListen)
 	}

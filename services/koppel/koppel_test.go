@@ -33,6 +33,8 @@ const testConfig = `
 server:
   listen: "127.0.0.1:%d"
   admin_token: test-admin-token
+sandbox:
+  listen: "127.0.0.1:0"
 nats:
   store_dir: %s
   listen: "127.0.0.1:%d"

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/koppel/koppel/pkg/admin"
+	"github.com/koppel/koppel/pkg/connect"
 	"github.com/koppel/koppel/pkg/dashboard"
 	"github.com/koppel/koppel/pkg/embeddednats"
 	"github.com/koppel/koppel/pkg/intake"
@@ -69,6 +70,16 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 	if err != nil {
 		return err
 	}
+	sandboxURL, closeSandbox, err := StartSandbox(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeSandbox()
+	clients, err := connect.SnelStartClients(cfg.Profiles, connect.Options{SandboxURL: sandboxURL, Logger: log.With("service", "snelstart")})
+	if err != nil {
+		return err
+	}
+	_ = clients
 	store, err := OpenStore(ctx, cfg, js)
 	if err != nil {
 		return err

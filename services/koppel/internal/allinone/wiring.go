@@ -14,6 +14,7 @@ import (
 	"github.com/koppel/koppel/pkg/poller"
 	"github.com/koppel/koppel/pkg/profile"
 	"github.com/koppel/koppel/pkg/schedule"
+	"github.com/koppel/koppel/pkg/snelstartsandbox"
 	"github.com/koppel/koppel/pkg/webshop"
 )
 
@@ -24,6 +25,36 @@ func OpenStore(ctx context.Context, cfg *profile.Config, js jetstream.JetStream)
 		return idempotency.ConnectRedis(ctx, url, idempotency.RedisOptions{})
 	}
 	return idempotency.NewKV(ctx, js, idempotency.KVOptions{Replicas: cfg.NATS.Replicas})
+}
+
+// StartSandbox starts the SnelStart sandbox in-process when a profile uses
+// it, and returns its URL (empty when none does) and a function that stops
+// it and writes its snapshot.
+func StartSandbox(cfg *profile.Config, log *slog.Logger) (string, func(), error) {
+	used := false
+	for _, p := range cfg.Profiles {
+		used = used || p.SnelStart.Sandbox
+	}
+	if !used {
+		return "", func() {}, nil
+	}
+	opts := snelstartsandbox.Options{SnapshotFile: cfg.Sandbox.Snapshot, Logger: log.With("service", "snelstart-sandbox")}
+	if cfg.Sandbox.Seed != "" {
+		seed, err := snelstartsandbox.LoadSeed(cfg.Sandbox.Seed)
+		if err != nil {
+			return "", nil, fmt.Errorf("sandbox.seed: %w", err)
+		}
+		opts.Seed = &seed
+	}
+	sb, err := snelstartsandbox.New(opts)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := sb.Start(cfg.Sandbox.Listen); err != nil {
+		return "", nil, fmt.Errorf("sandbox.listen: %w", err)
+	}
+	log.Info("SnelStart sandbox started", "url", sb.URL())
+	return sb.URL(), func() { sb.Close() }, nil
 }
 
 // Owner names this process in leases: host and pid.
