@@ -60,6 +60,9 @@ type Options struct {
 	Config *profile.Config
 	JS     jetstream.JetStream
 	Tasks  Tasks // nil: no tasks yet
+	// Import starts a manual import of profile's orders modified since
+	// since, in the background. Optional: nil answers 404.
+	Import func(profile string, since time.Time) error
 	// Health adds fields to /health, e.g. SnelStart rate-limit use per
 	// administration. Optional.
 	Health func(ctx context.Context) map[string]any
@@ -96,6 +99,7 @@ func (a *API) Register(r *mux.Router) {
 	s.HandleFunc("/health", a.health).Methods(http.MethodGet)
 	s.HandleFunc("/tasks", a.tasks).Methods(http.MethodGet)
 	s.HandleFunc("/tasks/{profile}/{task}/run", a.runTask).Methods(http.MethodPost)
+	s.HandleFunc("/import", a.startImport).Methods(http.MethodPost)
 	s.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "no such admin endpoint")
 	})
@@ -435,6 +439,40 @@ func (a *API) runTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"started": v["profile"] + "/" + v["task"]})
+}
+
+// ImportRequest starts a manual import.
+type ImportRequest struct {
+	Profile string    `json:"profile"`
+	Since   time.Time `json:"since"`
+}
+
+func (a *API) startImport(w http.ResponseWriter, r *http.Request) {
+	var req ImportRequest
+	if !readBody(w, r, &req, false) {
+		return
+	}
+	if _, ok := a.o.Config.Profile(req.Profile); !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("unknown profile %q", req.Profile))
+		return
+	}
+	if req.Since.IsZero() {
+		writeError(w, http.StatusBadRequest, `give "since" as an RFC 3339 time`)
+		return
+	}
+	if a.o.Import == nil {
+		writeError(w, http.StatusNotFound, "manual import is not available")
+		return
+	}
+	if err := a.o.Import(req.Profile, req.Since); err != nil {
+		if errors.Is(err, ErrUnknownTask) {
+			writeError(w, http.StatusNotFound, err.Error())
+			return
+		}
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"started": req.Profile + "/import", "follow": "/admin/v1/tasks"})
 }
 
 func (a *API) actor(r *http.Request, reason string) pipeline.Actor {

@@ -109,7 +109,14 @@ func newEnv(t *testing.T, tok string) *env {
 	}
 	tasks := &fakeTasks{}
 	r := mux.NewRouter()
-	admin.New(admin.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: bus.JS, Tasks: tasks}).Register(r)
+	admin.New(admin.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: bus.JS, Tasks: tasks,
+		Import: func(p string, since time.Time) error {
+			if since.Year() < 2000 {
+				return errors.New("too far back")
+			}
+			tasks.ran.Add(10)
+			return nil
+		}}).Register(r)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, tasks: tasks, known: known}
@@ -201,32 +208,37 @@ func TestDeadLettersTimelineAndReplay(t *testing.T) {
 		want         int
 		msg          string
 	}{
-		"filter by error":    {"GET", "/admin/v1/dlq?error=C00000003660&profile=shop", nil, 200, `"seq"`},
-		"bad limit":          {"GET", "/admin/v1/dlq?limit=lots", nil, 400, "limit"},
-		"bad since":          {"GET", "/admin/v1/dlq?since=yesterday", nil, 400, "RFC 3339"},
-		"bad seq":            {"GET", "/admin/v1/dlq/abc", nil, 400, "not a dead letter sequence"},
-		"missing seq":        {"GET", "/admin/v1/dlq/9999", nil, 404, "no dead letter"},
-		"discard no reason":  {"POST", path + "/discard", map[string]string{}, 400, "needs a reason"},
-		"replay bad body":    {"POST", path + "/replay", map[string]int{"reason": 5}, 400, "body"},
-		"unscoped bulk":      {"POST", "/admin/v1/dlq/replay", map[string]any{"dry_run": true}, 400, "needs a scope"},
-		"dry-run bulk":       {"POST", "/admin/v1/dlq/replay", map[string]any{"dry_run": true, "stage": "articles"}, 200, `"count": 1`},
-		"unknown profile":    {"GET", "/admin/v1/orders/nope/12345", nil, 404, "unknown profile"},
-		"unknown order":      {"GET", "/admin/v1/orders/shop/777", nil, 404, "not found"},
-		"timeline by number": {"GET", "/admin/v1/orders/shop/12345-xxx", nil, 200, `"status": "dead-lettered"`},
-		"recent orders":      {"GET", "/admin/v1/orders?profile=shop", nil, 200, `"status": "dead-lettered"`},
-		"recent bad limit":   {"GET", "/admin/v1/orders?limit=-1", nil, 400, "limit"},
-		"health":             {"GET", "/admin/v1/health", nil, 200, `"koppel-articles"`},
-		"tasks":              {"GET", "/admin/v1/tasks", nil, 200, "import_orders"},
-		"run unknown task":   {"POST", "/admin/v1/tasks/shop/reconcile/run", nil, 404, "unknown task"},
-		"run task":           {"POST", "/admin/v1/tasks/shop/import_orders/run", nil, 202, "started"},
-		"unknown endpoint":   {"GET", "/admin/v1/nothing", nil, 404, "no such admin endpoint"},
+		"filter by error":      {"GET", "/admin/v1/dlq?error=C00000003660&profile=shop", nil, 200, `"seq"`},
+		"bad limit":            {"GET", "/admin/v1/dlq?limit=lots", nil, 400, "limit"},
+		"bad since":            {"GET", "/admin/v1/dlq?since=yesterday", nil, 400, "RFC 3339"},
+		"bad seq":              {"GET", "/admin/v1/dlq/abc", nil, 400, "not a dead letter sequence"},
+		"missing seq":          {"GET", "/admin/v1/dlq/9999", nil, 404, "no dead letter"},
+		"discard no reason":    {"POST", path + "/discard", map[string]string{}, 400, "needs a reason"},
+		"replay bad body":      {"POST", path + "/replay", map[string]int{"reason": 5}, 400, "body"},
+		"unscoped bulk":        {"POST", "/admin/v1/dlq/replay", map[string]any{"dry_run": true}, 400, "needs a scope"},
+		"dry-run bulk":         {"POST", "/admin/v1/dlq/replay", map[string]any{"dry_run": true, "stage": "articles"}, 200, `"count": 1`},
+		"unknown profile":      {"GET", "/admin/v1/orders/nope/12345", nil, 404, "unknown profile"},
+		"unknown order":        {"GET", "/admin/v1/orders/shop/777", nil, 404, "not found"},
+		"timeline by number":   {"GET", "/admin/v1/orders/shop/12345-xxx", nil, 200, `"status": "dead-lettered"`},
+		"recent orders":        {"GET", "/admin/v1/orders?profile=shop", nil, 200, `"status": "dead-lettered"`},
+		"recent bad limit":     {"GET", "/admin/v1/orders?limit=-1", nil, 400, "limit"},
+		"health":               {"GET", "/admin/v1/health", nil, 200, `"koppel-articles"`},
+		"tasks":                {"GET", "/admin/v1/tasks", nil, 200, "import_orders"},
+		"run unknown task":     {"POST", "/admin/v1/tasks/shop/reconcile/run", nil, 404, "unknown task"},
+		"run task":             {"POST", "/admin/v1/tasks/shop/import_orders/run", nil, 202, "started"},
+		"unknown endpoint":     {"GET", "/admin/v1/nothing", nil, 404, "no such admin endpoint"},
+		"import":               {"POST", "/admin/v1/import", map[string]string{"profile": "shop", "since": "2026-11-01T00:00:00Z"}, 202, "shop/import"},
+		"import no since":      {"POST", "/admin/v1/import", map[string]string{"profile": "shop"}, 400, "since"},
+		"import bad since":     {"POST", "/admin/v1/import", map[string]string{"profile": "shop", "since": "yesterday"}, 400, "body"},
+		"import refused":       {"POST", "/admin/v1/import", map[string]string{"profile": "shop", "since": "1990-01-01T00:00:00Z"}, 409, "too far back"},
+		"import other profile": {"POST", "/admin/v1/import", map[string]string{"profile": "x", "since": "2026-11-01T00:00:00Z"}, 404, "unknown profile"},
 	} {
 		code, b := e.do(t, tc.method, tc.path, token, tc.body)
 		if code != tc.want || !strings.Contains(string(b), tc.msg) {
 			t.Errorf("%s: %d %s, want %d containing %q", name, code, b, tc.want, tc.msg)
 		}
 	}
-	if e.tasks.ran.Load() != 1 {
+	if e.tasks.ran.Load() != 11 {
 		t.Errorf("task ran %d times", e.tasks.ran.Load())
 	}
 

@@ -164,6 +164,11 @@ func (c *Client) RunTask(ctx context.Context, profile, task string) error {
 	return c.do(ctx, http.MethodPost, "/tasks/"+url.PathEscape(profile)+"/"+url.PathEscape(task)+"/run", nil, nil)
 }
 
+// Import starts a manual import in the running koppel.
+func (c *Client) Import(ctx context.Context, profile string, since time.Time) error {
+	return c.do(ctx, http.MethodPost, "/import", ImportRequest{Profile: profile, Since: since}, nil)
+}
+
 // Raw GETs path under /admin/v1 and returns the JSON as the API sent it.
 func (c *Client) Raw(ctx context.Context, path string) (json.RawMessage, error) {
 	var out json.RawMessage

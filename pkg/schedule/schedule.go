@@ -18,8 +18,9 @@ import (
 )
 
 // Func is a task's work. It returns a short note for people ("12 orders, 3
-// pages") or an error.
-type Func func(ctx context.Context) (note string, err error)
+// pages") or an error. While it runs it may report progress, which the
+// task list shows as its note.
+type Func func(ctx context.Context, report func(note string)) (note string, err error)
 
 // Task is one profile's task.
 type Task struct {
@@ -125,7 +126,12 @@ func (s *Scheduler) runOnce(ctx context.Context, e *entry) {
 	e.status.Running = true
 	s.mu.Unlock()
 	start := s.now()
-	note, err := e.task.Run(ctx)
+	report := func(note string) {
+		s.mu.Lock()
+		e.status.LastNote = "running: " + note
+		s.mu.Unlock()
+	}
+	note, err := e.task.Run(ctx, report)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e.running = false
@@ -151,6 +157,34 @@ func (s *Scheduler) List() []admin.TaskStatus {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Profile+"/"+out[i].Task < out[j].Profile+"/"+out[j].Task })
 	return out
+}
+
+// Start runs fn once now as the on-demand task name of profile (added when
+// new), e.g. a manual import; ErrRunning when it is running already.
+func (s *Scheduler) Start(ctx context.Context, profile, name string, fn Func) error {
+	key := profile + "/" + name
+	s.mu.Lock()
+	e, ok := s.tasks[key]
+	if !ok {
+		e = &entry{task: Task{Profile: profile, Name: name}, trigger: make(chan struct{}, 1),
+			status: admin.TaskStatus{Profile: profile, Task: name, Every: every(0)}}
+		s.tasks[key] = e
+	}
+	if e.running {
+		s.mu.Unlock()
+		return ErrRunning
+	}
+	e.task.Run = fn
+	e.running = true
+	e.status.Running = true
+	s.mu.Unlock()
+	go func() {
+		s.mu.Lock()
+		e.running = false
+		s.mu.Unlock()
+		s.runOnce(ctx, e)
+	}()
+	return nil
 }
 
 // RunNow implements admin.Tasks: it starts the task at once, or reports

@@ -117,7 +117,8 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 		return err
 	}
 	rcv.Router().Handle("/metrics", metrics.Handler).Methods(http.MethodGet)
-	admin.New(admin.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: js, Tasks: sched, Logger: log.With("service", "admin")}).Register(rcv.Router())
+	admin.New(admin.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: js, Tasks: sched, Import: sched.Import,
+		Logger: log.With("service", "admin")}).Register(rcv.Router())
 	dashboard.New(dashboard.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: js, Tasks: sched, Logger: log.With("service", "dashboard")}).Register(rcv.Router())
 
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
@@ -129,6 +130,7 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 
 	stageCtx, stopStages := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopStages()
+	sched.ctx = stageCtx
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
 	stages := []*pipeline.Stage{

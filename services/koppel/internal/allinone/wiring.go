@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/koppel/koppel/pkg/admin"
 	"github.com/koppel/koppel/pkg/idempotency"
 	"github.com/koppel/koppel/pkg/poller"
 	"github.com/koppel/koppel/pkg/profile"
@@ -91,7 +92,7 @@ func Pollers(ctx context.Context, cfg *profile.Config, js jetstream.JetStream, s
 
 // Schedule returns the scheduler with every profile's tasks: import_orders
 // on schedule.import_orders (on demand when 0) for each pollable profile.
-func Schedule(ctx context.Context, cfg *profile.Config, js jetstream.JetStream, store idempotency.Store, log *slog.Logger) (*schedule.Scheduler, error) {
+func Schedule(ctx context.Context, cfg *profile.Config, js jetstream.JetStream, store idempotency.Store, log *slog.Logger) (*Scheduler, error) {
 	pollers, err := Pollers(ctx, cfg, js, store, log)
 	if err != nil {
 		return nil, err
@@ -103,7 +104,7 @@ func Schedule(ctx context.Context, cfg *profile.Config, js jetstream.JetStream, 
 			continue
 		}
 		s.Add(schedule.Task{Profile: p.ID, Name: "import_orders", Interval: time.Duration(p.Schedule.ImportOrders),
-			Run: func(ctx context.Context) (string, error) {
+			Run: func(ctx context.Context, _ func(string)) (string, error) {
 				res, err := pl.Poll(ctx, nil)
 				if errors.Is(err, poller.ErrBusy) {
 					return "skipped: another koppel instance is polling this profile", nil
@@ -112,5 +113,27 @@ func Schedule(ctx context.Context, cfg *profile.Config, js jetstream.JetStream, 
 					res.Cursor.UTC().Format(time.RFC3339)), err
 			}})
 	}
-	return s, nil
+	return &Scheduler{Scheduler: s, pollers: pollers}, nil
+}
+
+// Scheduler is the process's scheduler plus manual imports.
+type Scheduler struct {
+	*schedule.Scheduler
+	pollers map[string]*poller.Poller
+	ctx     context.Context
+}
+
+// Import starts a manual import of profile from since as the on-demand
+// task "import", with its progress as the task's note.
+func (s *Scheduler) Import(profile string, since time.Time) error {
+	pl, ok := s.pollers[profile]
+	if !ok {
+		return fmt.Errorf("%w: profile %s has no shop to poll (webshop.url and API credentials)", admin.ErrUnknownTask, profile)
+	}
+	return s.Start(s.ctx, profile, "import", func(ctx context.Context, report func(string)) (string, error) {
+		res, err := pl.Import(ctx, since, func(p poller.Progress) {
+			report(fmt.Sprintf("%d page(s), %d found, %d new", p.Pages, p.Found, p.Published))
+		})
+		return fmt.Sprintf("since %s: %d found, %d new, %d page(s)", since.UTC().Format(time.RFC3339), res.Found, res.Published, res.Pages), err
+	})
 }
