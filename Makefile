@@ -42,6 +42,7 @@ bench: ## run the benchmarks (receiver vs baselines, normalizer, adapters)
 	$(GO) test -run '^$$' -bench 'Receiver' -benchtime 1x -count 1 -v ./pkg/intake/ | grep -E '^(Benchmark|    bench)'
 	$(GO) test -run '^$$' -bench 'NormalizeStage' -benchtime 1x -count 1 -v ./pkg/normalize/ | grep -E '^(Benchmark|    bench)'
 	$(GO) test -run '^$$' -bench 'ValidJSON|WooCommerceNormalize|Verify' -benchmem ./pkg/intake/ ./pkg/webshop/
+	$(GO) test -run '^$$' -bench 'BenchmarkClient|BenchmarkSandbox' -benchtime 2s ./pkg/snelstart/ ./pkg/snelstartsandbox/
 
 generate: ## regenerate pkg/koppelv1 from proto/ with buf
 	GOBIN=$(BIN) $(GO) install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
