@@ -58,7 +58,7 @@ func TestScheduledPollingAndManualImport(t *testing.T) {
 	done := make(chan error, 1)
 	started := make(chan string, 1)
 	go func() {
-		done <- allinone.Run(ctx, cfg, slogDiscard(), allinone.Options{Started: func(h, n string) { started <- n }})
+		done <- allinone.Run(ctx, cfg, slogDiscard(), allinone.Options{Started: func(a allinone.Addrs) { started <- a.NATS }})
 	}()
 	defer func() { cancel(); <-done }()
 	natsURL := <-started

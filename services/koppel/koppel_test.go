@@ -60,9 +60,10 @@ func freePort(t *testing.T) int {
 }
 
 type instance struct {
-	httpURL string
-	natsURL string
-	config  string
+	httpURL    string
+	natsURL    string
+	sandboxURL string
+	config     string
 }
 
 func writeConfig(t *testing.T, dir string) (path string, httpPort, natsPort int) {
@@ -88,8 +89,8 @@ func startInProcess(t *testing.T) instance {
 	started := make(chan instance, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- allinone.Run(ctx, cfg, slogDiscard(), allinone.Options{Started: func(h, n string) {
-			started <- instance{httpURL: "http://" + h, natsURL: n, config: path}
+		done <- allinone.Run(ctx, cfg, slogDiscard(), allinone.Options{Started: func(a allinone.Addrs) {
+			started <- instance{httpURL: "http://" + a.HTTP, natsURL: a.NATS, sandboxURL: a.SnelStartSandbox, config: path}
 		}})
 	}()
 	t.Cleanup(func() {

@@ -30,9 +30,16 @@ import (
 
 // Options tunes Run beyond the config file.
 type Options struct {
-	// Started, when set, is called with the HTTP address once koppel
+	// Started, when set, is called with koppel's addresses once it
 	// accepts webhooks.
-	Started func(httpAddr, natsURL string)
+	Started func(Addrs)
+}
+
+// Addrs are where a running koppel can be reached.
+type Addrs struct {
+	HTTP             string // host:port of the webhooks, admin API and dashboard
+	NATS             string // NATS client URL
+	SnelStartSandbox string // base URL of the in-process SnelStart sandbox, if any
 }
 
 // Run starts koppel as configured and serves until ctx ends, then shuts
@@ -154,7 +161,7 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 	}()
 	log.Info("koppel started", "listen", ln.Addr().String(), "profiles", len(profiles))
 	if o.Started != nil {
-		o.Started(ln.Addr().String(), natsURL)
+		o.Started(Addrs{HTTP: ln.Addr().String(), NATS: natsURL, SnelStartSandbox: sandboxURL})
 	}
 
 	var runErr error
