@@ -1,0 +1,266 @@
+package booker
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/koppel/koppel/pkg/profile"
+	"github.com/koppel/koppel/pkg/snelstart"
+)
+
+// The values of the enumerated [Settings].
+const (
+	PaymentReferenceOrderNumber = "order_number" // betalingskenmerk = the shop's order number
+	PaymentReferenceNone        = "none"         // no betalingskenmerk
+
+	DescriptionAuto        = "auto"         // "processing · iDEAL · betaald"
+	DescriptionProfile     = "profile"      // the profile's name
+	DescriptionOrderNumber = "order_number" // "Webshoporder 1042"
+	DescriptionEmpty       = "empty"        // no omschrijving
+
+	LinesFull                 = "full"                  // code, description, quantity and price from the shop
+	LinesCodeAndQuantity      = "code_and_quantity"     // price and description from SnelStart
+	LinesSnelStartDescription = "snelstart_description" // description from SnelStart, the rest from the shop
+
+	AddressesShop     = "shop"     // afleveradres and factuuradres from the shop order
+	AddressesCustomer = "customer" // both from the relatie's card in SnelStart
+
+	OptionsDescription = "description" // "T-shirt (Maat: L, Kleur: rood)"
+	OptionsLine        = "line"        // a text line of its own under the product
+	OptionsNone        = "none"        // left out
+)
+
+// Settings are a profile's choices for booking its orders as verkooporders.
+// [FromProfile] fills them from the profile's orders: section; the fields
+// marked "proposed" are not in package profile yet, and [Settings.Validate]
+// checks the whole.
+//
+// The zero value of an optional field means SnelStart's own default: no
+// template sends none (SnelStart takes its default template), no
+// ProcessStatus sends none (SnelStart makes an Order), and so on.
+type Settings struct {
+	// Profile is the profile id; Name its display name, used by
+	// Description "profile".
+	Profile string
+	Name    string
+
+	// ImportStatuses are the shop statuses to book, compared without
+	// case and without WooCommerce's "wc-" prefix. Empty books every
+	// status. An order in another status is skipped (acked, nothing
+	// published) unless it was booked already.
+	ImportStatuses []string
+	// Template is the verkoopordersjabloon, by omschrijving (without case)
+	// or by id; empty sends none.
+	Template string
+	// ReuseLastTemplate uses the template of the customer's most recent
+	// earlier verkooporder (or, when it has none, of the orders on its
+	// most recent verkoopfactuur), falling back to Template.
+	ReuseLastTemplate bool
+	// PaymentReference fills the betalingskenmerk: PaymentReferenceOrderNumber
+	// or PaymentReferenceNone.
+	PaymentReference string
+	// CheckDuplicateReference looks for an existing verkooporder of the
+	// same relatie with the same betalingskenmerk before creating one, and
+	// links to it instead.
+	CheckDuplicateReference bool
+	// Description chooses the omschrijving: DescriptionAuto,
+	// DescriptionProfile, DescriptionOrderNumber or DescriptionEmpty.
+	Description string
+	// Lines chooses what order lines carry: LinesFull,
+	// LinesCodeAndQuantity or LinesSnelStartDescription.
+	Lines string
+	// ShippingArticle, FeeArticle and DiscountArticle are the artikelcodes
+	// of the articles shipping, fee and discount lines are booked on;
+	// SnelStart takes their VAT from the article's omzetgroep. RateArticles
+	// overrides them per VAT rate.
+	ShippingArticle string
+	FeeArticle      string
+	DiscountArticle string
+	// RateArticles maps a VAT rate in percent ("9", "0") to the articles
+	// for charges at that rate. Proposed: orders.rate_articles.
+	RateArticles map[string]RateArticles
+	// TotalTolerance is the largest difference between SnelStart's
+	// totaalInclusiefBtw and the shop's total that still counts as a match;
+	// zero means one cent.
+	TotalTolerance decimal.Decimal
+
+	// CostCenter is the kostenplaats, by id. Proposed: orders.cost_center.
+	CostCenter snelstart.ID
+	// ProcessStatus is the procesStatus (Order, Offerte, Bevestiging,
+	// Werkbon, Pakbon or Afhaalbon). Proposed: orders.process_status.
+	ProcessStatus snelstart.ProcesStatus
+	// OrderStatus is the verkoopOrderStatus (InBehandeling, Uitgevoerd or
+	// Service). Proposed: orders.order_status.
+	OrderStatus snelstart.VerkoopOrderStatus
+	// Addresses chooses where afleveradres and factuuradres come from:
+	// AddressesShop (default) or AddressesCustomer. Proposed:
+	// orders.addresses.
+	Addresses string
+	// ProductOptions chooses where a line's product options go:
+	// OptionsDescription (default), OptionsLine or OptionsNone. Proposed:
+	// orders.product_options.
+	ProductOptions string
+	// ConvertCurrency books an order in another currency than the
+	// administration's (EUR) in EUR when the shop reports its totals in
+	// EUR as the base currency; without it such an order is dead-lettered.
+	// Proposed: orders.convert_currency.
+	ConvertCurrency bool
+}
+
+// RateArticles are the artikelcodes for the charges at one VAT rate; an
+// empty code falls back to the profile-wide article.
+type RateArticles struct {
+	Shipping string `yaml:"shipping"`
+	Fee      string `yaml:"fee"`
+	Discount string `yaml:"discount"`
+}
+
+// FromProfile returns the settings of p's orders: section with the
+// defaults applied. The proposed settings are not in [profile.Orders] yet
+// and keep their defaults; set them on the result.
+func FromProfile(p profile.Profile) Settings {
+	o := p.Orders
+	s := Settings{
+		Profile:                 p.ID,
+		Name:                    cmp.Or(p.Name, p.ID),
+		ImportStatuses:          slices.Clone(o.ImportStatuses),
+		Template:                o.Template,
+		ReuseLastTemplate:       o.ReuseLastTemplate,
+		PaymentReference:        o.PaymentReference,
+		CheckDuplicateReference: o.CheckDuplicateReference,
+		Description:             o.Description,
+		Lines:                   o.Lines,
+		ShippingArticle:         o.ShippingArticle,
+		FeeArticle:              o.FeeArticle,
+		DiscountArticle:         o.DiscountArticle,
+	}
+	if d, err := decimal.NewFromString(o.TotalTolerance); err == nil {
+		s.TotalTolerance = d
+	}
+	return s.withDefaults()
+}
+
+// SettingsFor returns the validated settings of every profile, by id.
+func SettingsFor(profiles []profile.Profile) (map[string]Settings, error) {
+	out := make(map[string]Settings, len(profiles))
+	var errs []error
+	for _, p := range profiles {
+		s := FromProfile(p)
+		if err := s.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		out[p.ID] = s
+	}
+	return out, errors.Join(errs...)
+}
+
+func (s Settings) withDefaults() Settings {
+	s.PaymentReference = cmp.Or(s.PaymentReference, PaymentReferenceOrderNumber)
+	s.Description = cmp.Or(s.Description, DescriptionAuto)
+	s.Lines = cmp.Or(s.Lines, LinesFull)
+	s.Addresses = cmp.Or(s.Addresses, AddressesShop)
+	s.ProductOptions = cmp.Or(s.ProductOptions, OptionsDescription)
+	if s.TotalTolerance.IsZero() {
+		s.TotalTolerance = decimal.New(1, -2)
+	}
+	return s
+}
+
+// Validate reports every setting that is not one of its allowed values,
+// joined into one error; nil when all are fine. Empty fields that have a
+// default are fine.
+func (s Settings) Validate() error {
+	s = s.withDefaults()
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("booker: profile %s: orders.%s: %s", s.Profile, field, fmt.Sprintf(format, args...)))
+	}
+	oneOf := func(field, v string, allowed ...string) {
+		if !slices.Contains(allowed, v) {
+			bad(field, "%q is not one of %s", v, strings.Join(allowed, ", "))
+		}
+	}
+	oneOf("payment_reference", s.PaymentReference, PaymentReferenceOrderNumber, PaymentReferenceNone)
+	oneOf("description", s.Description, DescriptionAuto, DescriptionProfile, DescriptionOrderNumber, DescriptionEmpty)
+	oneOf("lines", s.Lines, LinesFull, LinesCodeAndQuantity, LinesSnelStartDescription)
+	oneOf("addresses", s.Addresses, AddressesShop, AddressesCustomer)
+	oneOf("product_options", s.ProductOptions, OptionsDescription, OptionsLine, OptionsNone)
+	switch s.ProcessStatus {
+	case "", snelstart.ProcesStatusOrder, snelstart.ProcesStatusOfferte, snelstart.ProcesStatusBevestiging,
+		snelstart.ProcesStatusWerkbon, snelstart.ProcesStatusPakbon, snelstart.ProcesStatusAfhaalbon:
+	case snelstart.ProcesStatusContantbon, snelstart.ProcesStatusFactuur:
+		bad("process_status", "%s cannot be set through the API: a person invoices the order in SnelStart", s.ProcessStatus)
+	default:
+		bad("process_status", "%q is not one of Order, Offerte, Bevestiging, Werkbon, Pakbon, Afhaalbon", s.ProcessStatus)
+	}
+	switch s.OrderStatus {
+	case "", snelstart.VerkoopOrderStatusInBehandeling, snelstart.VerkoopOrderStatusUitgevoerd, snelstart.VerkoopOrderStatusService:
+	default:
+		bad("order_status", "%q is not one of InBehandeling, Uitgevoerd, Service", s.OrderStatus)
+	}
+	if s.CostCenter != "" && !isGUID(string(s.CostCenter)) {
+		bad("cost_center", "%q is not a kostenplaats id (a GUID)", s.CostCenter)
+	}
+	if s.TotalTolerance.IsNegative() {
+		bad("total_tolerance", "must not be negative")
+	}
+	for _, rate := range slices.Sorted(maps.Keys(s.RateArticles)) {
+		if _, err := decimal.NewFromString(rate); err != nil {
+			bad("rate_articles", "%q is not a VAT rate in percent such as \"9\"", rate)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// imports reports whether orders in the shop status are booked.
+func (s *Settings) imports(status string) bool {
+	if len(s.ImportStatuses) == 0 {
+		return true
+	}
+	st := normStatus(status)
+	return slices.ContainsFunc(s.ImportStatuses, func(x string) bool { return normStatus(x) == st })
+}
+
+func normStatus(s string) string {
+	return strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "wc-")
+}
+
+// chargeArticle returns the artikelcode for a charge of kind at rate.
+func (s *Settings) chargeArticle(kind, rate string) string {
+	ra := s.RateArticles[rate]
+	switch kind {
+	case kindShipping:
+		return cmp.Or(ra.Shipping, s.ShippingArticle)
+	case kindFee:
+		return cmp.Or(ra.Fee, s.FeeArticle)
+	default:
+		return cmp.Or(ra.Discount, s.DiscountArticle)
+	}
+}
+
+// isGUID reports whether s is a GUID in its 36-character form.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
