@@ -122,8 +122,7 @@ type RateArticles struct {
 }
 
 // FromProfile returns the settings of p's orders: section with the
-// defaults applied. The proposed settings are not in [profile.Orders] yet
-// and keep their defaults; set them on the result.
+// defaults applied.
 func FromProfile(p profile.Profile) Settings {
 	o := p.Orders
 	s := Settings{
@@ -142,6 +141,18 @@ func FromProfile(p profile.Profile) Settings {
 	}
 	if d, err := decimal.NewFromString(o.TotalTolerance); err == nil {
 		s.TotalTolerance = d
+	}
+	s.CostCenter = snelstart.ID(o.CostCenter)
+	s.ProcessStatus = snelstart.ProcesStatus(o.ProcessStatus)
+	s.OrderStatus = snelstart.VerkoopOrderStatus(o.OrderStatus)
+	s.Addresses = o.Addresses
+	s.ProductOptions = o.ProductOptions
+	s.ConvertCurrency = o.ConvertCurrency
+	if len(o.RateArticles) > 0 {
+		s.RateArticles = make(map[string]RateArticles, len(o.RateArticles))
+		for rate, a := range o.RateArticles {
+			s.RateArticles[rate] = RateArticles{Shipping: a.Shipping, Fee: a.Fee, Discount: a.Discount}
+		}
 	}
 	return s.withDefaults()
 }

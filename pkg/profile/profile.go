@@ -179,6 +179,36 @@ type Orders struct {
 	// counts as matching. Empty means one minor unit of the order's
 	// currency (0.01 for EUR, 0.001 for BHD, 1 for JPY).
 	TotalTolerance string `yaml:"total_tolerance"`
+	// CostCenter is the kostenplaats (its SnelStart id) booked orders get.
+	CostCenter string `yaml:"cost_center"`
+	// ProcessStatus is the procesStatus (Order, Offerte, Bevestiging,
+	// Werkbon, Pakbon, Afhaalbon); empty: SnelStart's Order.
+	ProcessStatus string `yaml:"process_status"`
+	// OrderStatus is the verkoopOrderStatus (InBehandeling, Uitgevoerd,
+	// Service); empty: SnelStart's default.
+	OrderStatus string `yaml:"order_status"`
+	// Addresses: "shop" (afleveradres and factuuradres from the shop
+	// order, default) or "customer" (from the relatie card in SnelStart).
+	Addresses string `yaml:"addresses"`
+	// ProductOptions (size, colour, add-ons): "description" (merged into
+	// the line's description, default), "line" (a text line of their own)
+	// or "none".
+	ProductOptions string `yaml:"product_options"`
+	// ConvertCurrency books an order in another currency in EUR when the
+	// shop supplies base-currency amounts; otherwise such an order is
+	// dead-lettered.
+	ConvertCurrency bool `yaml:"convert_currency"`
+	// RateArticles maps a VAT rate in percent ("9", "0") to the shipping,
+	// fee and discount articles for lines at that rate; missing rates use
+	// the articles above.
+	RateArticles map[string]RateArticles `yaml:"rate_articles"`
+}
+
+// RateArticles are the charge articles for one VAT rate.
+type RateArticles struct {
+	Shipping string `yaml:"shipping"`
+	Fee      string `yaml:"fee"`
+	Discount string `yaml:"discount"`
 }
 
 // Articles says how shop products map to SnelStart artikelen.

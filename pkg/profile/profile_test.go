@@ -179,7 +179,7 @@ profiles:
     webshop: {platform: magento, webhook_secret: s}
     snelstart: {sandbox: true}
     articles: {revenue_group: 3}
-    orders: {lines: some, payment_reference: invoice, total_tolerance: "a cent"}
+    orders: {lines: some, payment_reference: invoice, total_tolerance: "a cent", addresses: billing, product_options: line}
   - webshop: {platform: generic}
     snelstart: {sandbox: true}
     articles: {revenue_group: 3, processing: replace}
@@ -207,6 +207,7 @@ profiles:
 				`profiles[2].id: "shop-2" is also the id of profiles[1]`,
 				`profiles[2].orders.payment_reference: "invoice" is not one of order_number, none`,
 				`profiles[2].orders.lines: "some" is not one of full, code_and_quantity, snelstart_description`,
+				`profiles[2].orders.addresses: "billing" is not one of shop, customer`,
 				`profiles[2].orders.total_tolerance: "a cent" is not a non-negative decimal such as "0.01"`,
 				"profiles[3].id: required",
 				`profiles[3].articles.processing: "replace" is not one of add, add_and_update, manual`,

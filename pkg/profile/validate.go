@@ -32,6 +32,10 @@ const (
 	paymentReferences = "order_number, none"
 	processings       = "add, add_and_update, manual"
 	matches           = "code, email, code_or_email, email_and_postcode, code_or_email_and_postcode, smart"
+	addressSources    = "shop, customer"
+	optionPlacements  = "description, line, none"
+	processStatuses   = "Order, Offerte, Bevestiging, Werkbon, Pakbon, Afhaalbon"
+	orderStatuses     = "InBehandeling, Uitgevoerd, Service"
 )
 
 // A Problem is one thing wrong with a configuration.
@@ -191,6 +195,10 @@ func (p *Profile) validate(ps *problems, path string) {
 	ps.oneOf(path+".orders.payment_reference", o.PaymentReference, paymentReferences)
 	ps.oneOf(path+".orders.description", o.Description, descriptions)
 	ps.oneOf(path+".orders.lines", o.Lines, lineKinds)
+	ps.optional(path+".orders.addresses", o.Addresses, addressSources)
+	ps.optional(path+".orders.product_options", o.ProductOptions, optionPlacements)
+	ps.optional(path+".orders.process_status", o.ProcessStatus, processStatuses)
+	ps.optional(path+".orders.order_status", o.OrderStatus, orderStatuses)
 	if d, err := decimal.NewFromString(o.TotalTolerance); o.TotalTolerance != "" && (err != nil || d.IsNegative()) {
 		ps.add(path+".orders.total_tolerance", "%q is not a non-negative decimal such as \"0.01\"", o.TotalTolerance)
 	}
@@ -236,6 +244,13 @@ func (ps *problems) oneOf(path, v, allowed string) {
 		ps.add(path, "required: one of %s", allowed)
 	case !slices.Contains(strings.Split(allowed, ", "), v):
 		ps.add(path, "%q is not one of %s", v, allowed)
+	}
+}
+
+// optional is oneOf for a setting that may be left empty.
+func (ps *problems) optional(path, v, allowed string) {
+	if v != "" {
+		ps.oneOf(path, v, allowed)
 	}
 }
 
