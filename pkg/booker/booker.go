@@ -406,7 +406,8 @@ func (b *Booker) claim(ctx context.Context, key, owner string) (idempotency.Clai
 		}
 		wait := min(poll, max(time.Until(c.Until), time.Millisecond))
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < wait+reserve {
-			return c, fmt.Errorf("booker: order is being booked by another attempt (claim held until %s)", c.Until.UTC().Format(time.RFC3339))
+			return c, pipeline.Later(fmt.Errorf("booker: order is being booked by another attempt (claim held until %s)",
+				c.Until.UTC().Format(time.RFC3339)), time.Until(c.Until))
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -487,3 +487,34 @@ func TestBulkReplayDiscardAndAudit(t *testing.T) {
 		t.Errorf("audit = %q, want %q", strings.Join(actions, " "), want)
 	}
 }
+
+// TestLaterDoesNotSpendDeliveries: a handler that waits (for a claim held by
+// another worker) many more times than MaxDeliver still completes, while a
+// failing one is dead-lettered at MaxDeliver; waiting past MaxWait is
+// dead-lettered with the reason.
+func TestLaterDoesNotSpendDeliveries(t *testing.T) {
+	s := setup(t)
+	var calls atomic.Int64
+	runStage(t, s.JS, &pipeline.Stage{Name: "wait", Filter: "koppel.order.received.*", MaxDeliver: 3,
+		Handler: func(ctx context.Context, m *pipeline.Message) (*pipeline.Output, error) {
+			if string(m.Data) == "forever" {
+				return nil, pipeline.Later(errors.New("claim held by w2"), 20*time.Millisecond)
+			}
+			if calls.Add(1) <= 6 {
+				return nil, pipeline.Later(errors.New("claim held by w1"), 10*time.Millisecond)
+			}
+			return forward(ctx, m)
+		}, MaxWait: 500 * time.Millisecond})
+	publish(t, s.JS, inSubject, "w", "order-w", nil)
+	if out := collect(t, s.JS, outSubject, 1, 5*time.Second); len(out) != 1 {
+		t.Fatalf("waiting order not forwarded after %d calls", calls.Load())
+	}
+	publish(t, s.JS, inSubject, "f", "forever", nil)
+	dls := waitDLQ(t, s.JS, 1)
+	if len(dls) != 1 || !strings.Contains(dls[0].Error, "still waiting after") || !strings.Contains(dls[0].Error, "claim held by w2") {
+		t.Fatalf("dead letters %+v", dls)
+	}
+	if dls[0].Deliveries <= 3 {
+		t.Errorf("waited only %d deliveries; waiting must not be cut off at MaxDeliver", dls[0].Deliveries)
+	}
+}

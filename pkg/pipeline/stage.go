@@ -37,6 +37,25 @@ func (e *permanentError) Error() string        { return e.err.Error() }
 func (e *permanentError) Unwrap() error        { return e.err }
 func (e *permanentError) Is(target error) bool { return target == ErrPermanent }
 
+// Later wraps err (a transient wait, such as a claim held by another
+// worker) so the stage retries the message after d without counting the
+// delivery against MaxDeliver: waiting for someone else is not failing.
+// A message that keeps waiting past the stage's MaxWait is dead-lettered.
+func Later(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &laterError{err: err, delay: d}
+}
+
+type laterError struct {
+	err   error
+	delay time.Duration
+}
+
+func (e *laterError) Error() string { return e.err.Error() }
+func (e *laterError) Unwrap() error { return e.err }
+
 // Message is one delivery of a stream message to a stage handler.
 type Message struct {
 	Subject   string
@@ -119,6 +138,10 @@ type Stage struct {
 	AckWait time.Duration
 	// Backoff shapes the nak delays.
 	Backoff Backoff
+	// MaxWait bounds how long a message may keep asking to be retried
+	// Later (counted from its first delivery in this process) before it is
+	// dead-lettered. Default 30m.
+	MaxWait time.Duration
 	// ShutdownTimeout bounds how long Run waits for in-flight messages
 	// after its context ends. Default 30s.
 	ShutdownTimeout time.Duration
@@ -188,6 +211,8 @@ type runner struct {
 	log             *slog.Logger
 	tracer          trace.Tracer
 	maxDeliver      uint64
+	maxWait         time.Duration
+	waits           sync.Map // stream seq → *waitState: deliveries spent waiting (Later)
 	workers         int
 	ackWait         time.Duration
 	shutdownTimeout time.Duration
@@ -209,6 +234,10 @@ func (s *Stage) newRunner(js jetstream.JetStream) (*runner, error) {
 	r.tracer = tp.Tracer("github.com/koppel/koppel/pkg/pipeline")
 	if r.maxDeliver == 0 {
 		r.maxDeliver = 8
+	}
+	r.maxWait = s.MaxWait
+	if r.maxWait <= 0 {
+		r.maxWait = 30 * time.Minute
 	}
 	if r.workers <= 0 {
 		r.workers = 8
@@ -281,6 +310,27 @@ func (r *runner) settle(ctx context.Context, msg jetstream.Msg, m *Message, out 
 			herr = err
 		}
 	}
+	var later *laterError
+	if herr != nil && errors.As(herr, &later) && !errors.Is(herr, ErrPermanent) {
+		v, _ := r.waits.LoadOrStore(m.Sequence, &waitState{since: time.Now()})
+		w := v.(*waitState)
+		w.mu.Lock()
+		w.count++
+		waited := time.Since(w.since)
+		w.mu.Unlock()
+		if waited < r.maxWait {
+			delay := min(max(later.delay, 10*time.Millisecond), time.Minute)
+			r.log.Debug("waiting", "stage", r.stage.Name, "profile", m.Profile, "seq", m.Sequence, "delay", delay, "reason", herr)
+			if err := msg.NakWithDelay(delay); err != nil {
+				r.log.Warn("nak failed; AckWait will redeliver", "stage", r.stage.Name, "seq", m.Sequence, "err", err)
+			}
+			return
+		}
+		herr = Permanent(fmt.Errorf("still waiting after %s: %w", waited.Round(time.Second), herr))
+	}
+	if herr == nil || errors.Is(herr, ErrPermanent) {
+		r.waits.Delete(m.Sequence)
+	}
 	if herr == nil {
 		if err := msg.Ack(); err != nil {
 			// The output is published with a Nats-Msg-Id, so the redelivery
@@ -289,7 +339,7 @@ func (r *runner) settle(ctx context.Context, msg jetstream.Msg, m *Message, out 
 		}
 		return
 	}
-	if !errors.Is(herr, ErrPermanent) && m.Delivered < r.maxDeliver {
+	if !errors.Is(herr, ErrPermanent) && m.Delivered-r.waited(m.Sequence) < r.maxDeliver {
 		delay := r.stage.Backoff.Delay(m.Delivered)
 		r.log.Info("retrying", "stage", r.stage.Name, "profile", m.Profile, "seq", m.Sequence,
 			"delivered", m.Delivered, "delay", delay, "err", herr)
@@ -308,6 +358,24 @@ func (r *runner) settle(ctx context.Context, msg jetstream.Msg, m *Message, out 
 	if err := msg.TermWithReason(truncate(herr.Error(), 200)); err != nil {
 		r.log.Warn("term failed", "stage", r.stage.Name, "seq", m.Sequence, "err", err)
 	}
+}
+
+type waitState struct {
+	mu    sync.Mutex
+	since time.Time
+	count uint64
+}
+
+// waited returns how many deliveries of seq were spent waiting (Later).
+func (r *runner) waited(seq uint64) uint64 {
+	v, ok := r.waits.Load(seq)
+	if !ok {
+		return 0
+	}
+	w := v.(*waitState)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.count
 }
 
 func (r *runner) publish(ctx context.Context, out *Output, attempts uint64) error {

@@ -75,6 +75,9 @@ type Sandbox struct {
 	Seed string `yaml:"seed"`
 	// Snapshot keeps the sandbox's state across restarts when set.
 	Snapshot string `yaml:"snapshot"`
+	// URL points sandbox profiles at a sandbox running elsewhere (e.g.
+	// `koppel sandbox snelstart`) instead of starting one in-process.
+	URL string `yaml:"url"`
 }
 
 // Idempotency configures the store behind the effect ledger and the lookup

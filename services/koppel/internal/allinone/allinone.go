@@ -21,7 +21,6 @@ import (
 	"github.com/koppel/koppel/pkg/dashboard"
 	"github.com/koppel/koppel/pkg/embeddednats"
 	"github.com/koppel/koppel/pkg/intake"
-	"github.com/koppel/koppel/pkg/normalize"
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/profile"
 	"github.com/koppel/koppel/pkg/telemetry"
@@ -86,7 +85,6 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 	if err != nil {
 		return err
 	}
-	_ = clients
 	store, err := OpenStore(ctx, cfg, js)
 	if err != nil {
 		return err
@@ -140,8 +138,9 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 	sched.ctx = stageCtx
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
-	stages := []*pipeline.Stage{
-		normalize.Stage(adapters, pipeline.Stage{Logger: log.With("service", "normalizer"), TracerProvider: tracing}),
+	stages, err := Stages(cfg, adapters, clients, store, metrics, tracing, log)
+	if err != nil {
+		return err
 	}
 	for _, st := range stages {
 		wg.Add(1)

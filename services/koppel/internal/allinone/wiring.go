@@ -10,12 +10,21 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/koppel/koppel/pkg/admin"
+	"github.com/koppel/koppel/pkg/articles"
+	"github.com/koppel/koppel/pkg/booker"
+	"github.com/koppel/koppel/pkg/connect"
+	"github.com/koppel/koppel/pkg/customers"
 	"github.com/koppel/koppel/pkg/idempotency"
+	"github.com/koppel/koppel/pkg/normalize"
+	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/poller"
 	"github.com/koppel/koppel/pkg/profile"
 	"github.com/koppel/koppel/pkg/schedule"
 	"github.com/koppel/koppel/pkg/snelstartsandbox"
+	"github.com/koppel/koppel/pkg/telemetry"
 	"github.com/koppel/koppel/pkg/webshop"
 )
 
@@ -28,6 +37,39 @@ func OpenStore(ctx context.Context, cfg *profile.Config, js jetstream.JetStream)
 	return idempotency.NewKV(ctx, js, idempotency.KVOptions{Replicas: cfg.NATS.Replicas})
 }
 
+// Stages returns every pipeline stage koppel runs: normalize, customers,
+// articles and booker.
+func Stages(cfg *profile.Config, adapters map[string]webshop.Adapter, clients *connect.Clients, store idempotency.Store,
+	metrics *telemetry.Metrics, tracing trace.TracerProvider, log *slog.Logger) ([]*pipeline.Stage, error) {
+	owner := Owner()
+	base := func(service string) pipeline.Stage {
+		return pipeline.Stage{Logger: log.With("service", service), TracerProvider: tracing}
+	}
+	cust, err := customers.Stage(customers.Options{Profiles: cfg.Profiles, Clients: clients.Get, Store: store, Owner: owner,
+		Logger: log.With("service", "customers")}, base("customers"))
+	if err != nil {
+		return nil, err
+	}
+	arts, err := articles.Stage(articles.Options{Profiles: cfg.Profiles, Clients: clients.Get, Store: store, Owner: owner,
+		Logger: log.With("service", "articles")}, base("articles"))
+	if err != nil {
+		return nil, err
+	}
+	settings, err := booker.SettingsFor(cfg.Profiles)
+	if err != nil {
+		return nil, err
+	}
+	book, err := booker.Stage(booker.Options{Profiles: settings, Clients: clients.Get, Store: store, Owner: owner,
+		Logger: log.With("service", "booker"), Meter: metrics.Meter("koppel/booker")}, base("booker"))
+	if err != nil {
+		return nil, err
+	}
+	return []*pipeline.Stage{
+		normalize.Stage(adapters, base("normalizer")),
+		cust, arts, book,
+	}, nil
+}
+
 // StartSandbox starts the SnelStart sandbox in-process when a profile uses
 // it, and returns its URL (empty when none does) and a function that stops
 // it and writes its snapshot.
@@ -38,6 +80,10 @@ func StartSandbox(cfg *profile.Config, log *slog.Logger) (string, func(), error)
 	}
 	if !used {
 		return "", func() {}, nil
+	}
+	if cfg.Sandbox.URL != "" {
+		log.Info("using the SnelStart sandbox at", "url", cfg.Sandbox.URL)
+		return cfg.Sandbox.URL, func() {}, nil
 	}
 	opts := snelstartsandbox.Options{SnapshotFile: cfg.Sandbox.Snapshot, Logger: log.With("service", "snelstart-sandbox")}
 	if cfg.Sandbox.Seed != "" {
