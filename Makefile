@@ -13,7 +13,7 @@ PROTOC_GEN_GO_VERSION := v1.36.12
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-run: ## start koppel all-in-one (embedded NATS, receiver, normalizer) on :8080
+run: ## start koppel all-in-one on :8080 (embedded NATS, every stage, SnelStart sandbox)
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/koppel ./services/koppel
 	exec $(BIN)/koppel run --config $(CONFIG)
@@ -23,6 +23,10 @@ build: ## build every binary into bin/
 	$(GO) build -o $(BIN)/koppel ./services/koppel
 	$(GO) build -o $(BIN)/receiver ./services/receiver
 	$(GO) build -o $(BIN)/normalizer ./services/normalizer
+	$(GO) build -o $(BIN)/customers ./services/customers
+	$(GO) build -o $(BIN)/articles ./services/articles
+	$(GO) build -o $(BIN)/booker ./services/booker
+	$(GO) build -o $(BIN)/snelstart-sandbox ./services/snelstart-sandbox
 
 deps: ## install what the tests need that is missing (Debian's redis-server and chromium)
 	@command -v redis-server >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 || { \
@@ -43,6 +47,10 @@ bench: ## run the benchmarks (receiver vs baselines, normalizer, adapters)
 	$(GO) test -run '^$$' -bench 'NormalizeStage' -benchtime 1x -count 1 -v ./pkg/normalize/ | grep -E '^(Benchmark|    bench)'
 	$(GO) test -run '^$$' -bench 'ValidJSON|WooCommerceNormalize|Verify' -benchmem ./pkg/intake/ ./pkg/webshop/
 	$(GO) test -run '^$$' -bench 'BenchmarkClient|BenchmarkSandbox' -benchtime 2s ./pkg/snelstart/ ./pkg/snelstartsandbox/
+	$(GO) test -run '^$$' -bench 'WarmStages' -benchtime 1x -v ./pkg/articles/ | grep -E '^(Benchmark|    bench)'
+	$(GO) test -run '^$$' -bench 'BookerStage' -benchtime 1x -v ./pkg/booker/ | grep -E '^(Benchmark|    bench)'
+	$(GO) test -run '^$$' -bench 'EndToEnd' -benchtime 1x -v ./services/koppel/ | grep -E '^(Benchmark|    bench|    e2e)'
+
 
 generate: ## regenerate pkg/koppelv1 from proto/ with buf
 	GOBIN=$(BIN) $(GO) install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)

@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(st
 		return errors.New("nats.url is empty: the articles service needs a NATS server (use `koppel run` for the embedded one)")
 	}
 	clients, err := connect.SnelStartClients(cfg.Profiles, connect.Options{
-		SandboxURL: cmp.Or(*sandboxURL, "http://"+cfg.Sandbox.Listen), Logger: log.With("component", "snelstart"),
+		SandboxURL: cmp.Or(*sandboxURL, cfg.Sandbox.URL, "http://"+cfg.Sandbox.Listen), Logger: log.With("component", "snelstart"),
 	})
 	if err != nil {
 		return err

@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(st
 		return err
 	}
 	clients, err := connect.SnelStartClients(cfg.Profiles, connect.Options{
-		SandboxURL: cmp.Or(*sandboxURL, "http://"+cfg.Sandbox.Listen), Logger: log.With("component", "snelstart"),
+		SandboxURL: cmp.Or(*sandboxURL, cfg.Sandbox.URL, "http://"+cfg.Sandbox.Listen), Logger: log.With("component", "snelstart"),
 	})
 	if err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 
 // sandboxClient is a SnelStart client on the in-process sandbox's demo
 // administration, for reading back what koppel booked.
-func sandboxClient(t *testing.T, url string) *snelstart.Client {
+func sandboxClient(t testing.TB, url string) *snelstart.Client {
 	t.Helper()
 	c, err := snelstart.New(snelstart.Config{AuthURL: url, BaseURL: url, ClientKey: "demo", SubscriptionKey: "demo"})
 	if err != nil {

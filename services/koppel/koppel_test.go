@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,15 +46,17 @@ nats:
 profiles:
   - id: demo-woo
     webshop: {platform: woocommerce, webhook_secret: demo-secret}
-    snelstart: {sandbox: true}
+    snelstart: {sandbox: true, rate_limit: {per_minute: 100000, concurrent: 50}}
+    orders: {shipping_article: VERZEND, fee_article: TOESLAG, discount_article: KORTING}
     articles: {revenue_group: 1}
   - id: demo-magento
     webshop: {platform: magento, webhook_secret: demo-secret}
-    snelstart: {sandbox: true}
+    snelstart: {sandbox: true, rate_limit: {per_minute: 100000, concurrent: 50}}
+    orders: {shipping_article: VERZEND, fee_article: TOESLAG, discount_article: KORTING}
     articles: {revenue_group: 1}
 `
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -120,7 +123,7 @@ func sign(body []byte) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-func postOrder(t *testing.T, url, profile, header string, body []byte) int {
+func postOrder(t testing.TB, url, profile, header string, body []byte) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url+"/webhooks/"+profile, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -330,7 +333,7 @@ func TestCrashLosesNothingBooksOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// SnelStart answers slowly enough that the kill lands mid-stream.
-	if _, err := sb.AddFault(snelstartsandbox.Fault{Kind: "latency", Latency: 20 * time.Millisecond}); err != nil {
+	if _, err := sb.AddFault(snelstartsandbox.Fault{Kind: "latency", Latency: 150 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
 	sbSrv := httptest.NewServer(sb)
@@ -369,15 +372,23 @@ func TestCrashLosesNothingBooksOnce(t *testing.T) {
 		return cmd
 	}
 
-	shop := shopsandbox.NewWooCommerce(shopsandbox.Options{Orders: 40, Seed: 21})
+	shop := shopsandbox.NewWooCommerce(shopsandbox.Options{Orders: 120, Seed: 21})
 	orders := shop.Orders()
 	cmd := start()
-	for _, o := range orders {
-		body, _ := shop.OrderJSON(o.ID)
-		if code := postOrder(t, url, "demo-woo", "X-WC-Webhook-Signature", body); code != http.StatusAccepted {
-			t.Fatalf("order %d: %d", o.ID, code)
-		}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := i; j < len(orders); j += 8 {
+				body, _ := shop.OrderJSON(orders[j].ID)
+				if code := postOrder(t, url, "demo-woo", "X-WC-Webhook-Signature", body); code != http.StatusAccepted {
+					t.Errorf("order %d: %d", orders[j].ID, code)
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	// Kill while orders are still being booked.
 	c := sandboxClient(t, sbSrv.URL)
 	deadline := time.Now().Add(30 * time.Second)
@@ -422,7 +433,7 @@ const crashRecovery = 4 * time.Minute
 
 // koppelOrders lists the verkooporders koppel booked (those with its memo
 // tag) in the sandbox.
-func koppelOrders(t *testing.T, c *snelstart.Client) []snelstart.VerkoopOrder {
+func koppelOrders(t testing.TB, c *snelstart.Client) []snelstart.VerkoopOrder {
 	t.Helper()
 	all, err := c.ListVerkoopOrders(context.Background(), snelstart.Filter{})
 	if err != nil {
