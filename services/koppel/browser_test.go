@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/koppel/koppel/pkg/profile"
+	"github.com/koppel/koppel/pkg/shopsandbox"
+	"github.com/koppel/koppel/pkg/snelstart"
+	"github.com/koppel/koppel/pkg/snelstartsandbox"
+	"github.com/koppel/koppel/services/koppel/internal/allinone"
+)
+
+const chromium = "/usr/bin/chromium"
+
+const manualConfig = `
+server: {listen: "127.0.0.1:%d", admin_token: browser-token}
+sandbox: {url: "%s"}
+nats: {store_dir: %s, listen: "127.0.0.1:%d"}
+profiles:
+  - id: shop
+    webshop: {platform: woocommerce, webhook_secret: demo-secret}
+    snelstart: {sandbox: true, rate_limit: {per_minute: 100000, concurrent: 50}}
+    orders: {shipping_article: VERZEND, fee_article: TOESLAG, discount_article: KORTING}
+    articles: {processing: manual, revenue_group: 1}
+`
+
+// TestReplayInBrowserBooks is the operator's path through the real koppel:
+// in manual article mode an order whose articles SnelStart does not know is
+// dead-lettered; a person adds the articles in SnelStart, opens the
+// dashboard in a browser, finds the dead letter, replays it, and sees the
+// order booked, once.
+func TestReplayInBrowserBooks(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("headless Chromium is needed at %s: `make deps` installs Debian's chromium package (%v)", chromium, err)
+	}
+	sb, err := snelstartsandbox.New(snelstartsandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbSrv := httptest.NewServer(sb)
+	defer sbSrv.Close()
+	dir := t.TempDir()
+	httpPort, natsPort := freePort(t), freePort(t)
+	path := filepath.Join(dir, "koppel.yaml")
+	os.WriteFile(path, []byte(fmt.Sprintf(manualConfig, httpPort, sbSrv.URL, filepath.Join(dir, "nats"), natsPort)), 0o600)
+	cfg, err := profile.Load(path, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan allinone.Addrs, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- allinone.Run(ctx, cfg, slogDiscard(), allinone.Options{Started: func(a allinone.Addrs) { started <- a }})
+	}()
+	defer func() { cancel(); <-done }()
+	base := "http://" + (<-started).HTTP
+
+	shop := shopsandbox.NewWooCommerce(shopsandbox.Options{Orders: 1, Seed: 31})
+	info := shop.Orders()[0]
+	body, _ := shop.OrderJSON(info.ID)
+	if code := postOrder(t, base, "shop", "X-WC-Webhook-Signature", body); code != http.StatusAccepted {
+		t.Fatalf("webhook: %d", code)
+	}
+	// The order waits in the DLQ: its articles are not in SnelStart.
+	c := sandboxClient(t, sbSrv.URL)
+	var skus []string
+	deadline := time.Now().Add(20 * time.Second)
+	for len(skus) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the order was not dead-lettered")
+		}
+		time.Sleep(100 * time.Millisecond)
+		skus = unknownSKUs(t, c, shop, info.ID)
+	}
+
+	b := newBrowser(t)
+	step(t, b, "open the DLQ page", chromedp.Navigate(base+"/dlq"), chromedp.WaitVisible(chromedp.ID("token")))
+	step(t, b, "log in", chromedp.SendKeys(chromedp.ID("token"), "browser-token"))
+	clickAndLoad(t, b, "submit the login form", chromedp.CSS(`form[action="/login"] button[type="submit"]`))
+	row := fmt.Sprintf(`//table[contains(@class, "dlq")]//tr[.//a[contains(., %q)]]`, info.Number)
+	var text string
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		text = read(t, b, chromedp.Evaluate[string](`document.body.innerText`))
+		if strings.Contains(text, info.Number) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+		step(t, b, "reload the DLQ page", chromedp.Reload())
+	}
+	step(t, b, "find the order on the DLQ page", chromedp.WaitVisible(row))
+	if text := read(t, b, chromedp.Text(row)); !strings.Contains(text, "articles") || !strings.Contains(text, skus[0]) {
+		t.Errorf("DLQ row does not name the stage and the unknown SKU %s: %q", skus[0], text)
+	}
+
+	// The bookkeeper adds the articles in SnelStart.
+	groups, err := c.ListArtikelOmzetgroepen(context.Background())
+	if err != nil || len(groups) == 0 {
+		t.Fatalf("omzetgroepen: %v", err)
+	}
+	for _, sku := range skus {
+		price, _ := snelstart.ParseDecimal("10.00")
+		if _, err := c.CreateArtikel(context.Background(), &snelstart.Artikel{Artikelcode: sku, Omschrijving: "Toegevoegd " + sku,
+			ArtikelOmzetgroep: snelstart.RefTo(groups[0].ID), Verkoopprijs: &price}); err != nil {
+			t.Fatalf("create artikel %s: %v", sku, err)
+		}
+	}
+
+	clickAndLoad(t, b, "open the dead letter", row+`//a[starts-with(@href, "/dlq/")]`)
+	replayForm := `//form[contains(@action, "/replay")]`
+	step(t, b, "see the dead letter", chromedp.WaitVisible(replayForm))
+	clickAndLoad(t, b, "click Replay", replayForm+`//button[@type="submit"]`)
+	status := ""
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		status = read(t, b, chromedp.Text(chromedp.ID("order-status")))
+		if status == "booked" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+		step(t, b, "reload the timeline", chromedp.Reload())
+	}
+	if status != "booked" {
+		t.Fatalf("after the replay the timeline shows %q, want booked", status)
+	}
+	if got := booked(t, c, info.Number, fmt.Sprintf("koppel:shop:%d", info.ID)); len(got) != 1 {
+		t.Errorf("%d verkooporders for order %s, want 1", len(got), info.Number)
+	}
+}
+
+// unknownSKUs returns the SKUs of the shop order that SnelStart does not
+// know, once the order is dead-lettered for them.
+func unknownSKUs(t *testing.T, c *snelstart.Client, shop *shopsandbox.WooCommerce, id int64) []string {
+	t.Helper()
+	body, _ := shop.OrderJSON(id)
+	var skus []string
+	for _, part := range strings.Split(string(body), `"sku":"`)[1:] {
+		sku := part[:strings.IndexByte(part, '"')]
+		if sku == "" {
+			continue
+		}
+		got, err := c.ListArtikelen(context.Background(), snelstart.Eq("Artikelcode", sku))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			skus = append(skus, sku)
+		}
+	}
+	return skus
+}
+
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	step(t, ctx, "start Chromium", chromedp.Navigate("about:blank"))
+	return ctx
+}
+
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func clickAndLoad[S chromedp.Selectable](t *testing.T, ctx context.Context, what string, sel S) {
+	t.Helper()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(sel))
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if resp.Status != 200 {
+		t.Fatalf("%s: %s answered %d", what, resp.URL, resp.Status)
+	}
+}
+
+func read[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("read the page: %v", err)
+	}
+	return v
+}
