@@ -38,6 +38,10 @@ func TestSandboxProfilesShareOneAdministration(t *testing.T) {
 	if n := sb.Admin("demo").Calls().Count("POST", "/b2b/token"); n != 1 {
 		t.Errorf("%d token calls for two profiles on one client key, want 1 (shared token source)", n)
 	}
+	u := clients.Usage()["a,b"]
+	if u.CallsLastMinute != 2 || u.PerMinute != 60 || u.MaxConcurrent != 2 {
+		t.Errorf("usage %+v, want 2 calls in the last minute of a shared 60/min, 2 concurrent budget", u)
+	}
 	if _, err := clients.Get("c"); err == nil {
 		t.Error("client for an unknown profile")
 	}

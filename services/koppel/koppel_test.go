@@ -25,6 +25,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/koppel/koppel/pkg/admin"
 	"github.com/koppel/koppel/pkg/koppelv1"
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/profile"
@@ -232,6 +233,13 @@ func TestWebhookToCanonicalOrder(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"orders", "show", "demo-woo", "1", "--config", in.config, "--token", "wrong"}, io.Discard, io.Discard, env); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("wrong token: %v", err)
+	}
+
+	out.Reset()
+	c := &admin.Client{BaseURL: in.httpURL, Token: "test-admin-token"}
+	health, err := c.Raw(context.Background(), "/health")
+	if err != nil || !strings.Contains(string(health), `"snelstart_rate_limits"`) || !strings.Contains(string(health), `"calls_last_minute"`) {
+		t.Errorf("health: %s %v", health, err)
 	}
 
 	resp, err := http.Get(in.httpURL + "/metrics")

@@ -122,7 +122,8 @@ func Run(ctx context.Context, cfg *profile.Config, log *slog.Logger, o Options) 
 		return err
 	}
 	rcv.Router().Handle("/metrics", metrics.Handler).Methods(http.MethodGet)
-	admin.New(admin.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: js, Tasks: sched, Import: sched.Import,
+	health := func(context.Context) map[string]any { return map[string]any{"snelstart_rate_limits": clients.Usage()} }
+	admin.New(admin.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: js, Tasks: sched, Import: sched.Import, Health: health,
 		Logger: log.With("service", "admin")}).Register(rcv.Router())
 	dashboard.New(dashboard.Options{Token: cfg.Server.AdminToken, Config: cfg, JS: js, Tasks: sched, Logger: log.With("service", "dashboard")}).Register(rcv.Router())
 
