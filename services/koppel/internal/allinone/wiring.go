@@ -31,10 +31,7 @@ import (
 // OpenStore opens the idempotency store the config names: Redis when
 // idempotency.redis_url is set, else the JetStream KV buckets.
 func OpenStore(ctx context.Context, cfg *profile.Config, js jetstream.JetStream) (idempotency.Store, error) {
-	if url := cfg.Idempotency.RedisURL; url != "" {
-		return idempotency.ConnectRedis(ctx, url, idempotency.RedisOptions{})
-	}
-	return idempotency.NewKV(ctx, js, idempotency.KVOptions{Replicas: cfg.NATS.Replicas})
+	return idempotency.Open(ctx, cfg.Idempotency.RedisURL, js, cfg.NATS.Replicas)
 }
 
 // Stages returns every pipeline stage koppel runs: normalize, customers,
