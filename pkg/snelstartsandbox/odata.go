@@ -125,9 +125,33 @@ var notFilterable = map[string]bool{"uri": true, "inkoopBoekingenUri": true, "ve
 
 var edmCache sync.Map // reflect.Type → *edmType
 
+// edmMu serializes building new struct types, so that a type is published
+// in edmCache only once all its properties are filled in.
+var edmMu sync.Mutex
+
 // edmOf returns the EDM type of the Go type t, built by reflection over the
 // JSON names of the models (which are the spec's).
 func edmOf(t reflect.Type) *edmType {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if v, ok := edmCache.Load(t); ok {
+		return v.(*edmType)
+	}
+	edmMu.Lock()
+	defer edmMu.Unlock()
+	building := map[reflect.Type]*edmType{}
+	et := edmBuild(t, building)
+	for bt, v := range building {
+		edmCache.Store(bt, v)
+	}
+	return et
+}
+
+// edmBuild builds t's EDM type; struct types under construction are in
+// building (models refer to themselves through sub-articles and the like).
+// The caller holds edmMu.
+func edmBuild(t reflect.Type, building map[reflect.Type]*edmType) *edmType {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -149,18 +173,19 @@ func edmOf(t reflect.Type) *edmType {
 	case reflect.Float64, reflect.Float32:
 		return edmDoubleType
 	case reflect.Slice:
-		return &edmType{kind: edmCollection, name: "Collection(" + edmOf(t.Elem()).name + ")", elem: edmOf(t.Elem())}
+		return &edmType{kind: edmCollection, name: "Collection(" + edmBuild(t.Elem(), building).name + ")", elem: edmBuild(t.Elem(), building)}
 	case reflect.Struct:
 		if v, ok := edmCache.Load(t); ok {
 			return v.(*edmType)
+		}
+		if et, ok := building[t]; ok {
+			return et
 		}
 		et := &edmType{kind: edmComplex, name: modelNames[t], props: map[string]*edmProp{}}
 		if et.name == "" {
 			et.name = t.Name()
 		}
-		if v, loaded := edmCache.LoadOrStore(t, et); loaded {
-			return v.(*edmType)
-		}
+		building[t] = et
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -169,7 +194,7 @@ func edmOf(t reflect.Type) *edmType {
 			}
 			r, n := utf8.DecodeRuneInString(name)
 			upper := string(unicode.ToUpper(r)) + name[n:]
-			et.props[upper] = &edmProp{name: upper, index: f.Index, typ: edmOf(f.Type)}
+			et.props[upper] = &edmProp{name: upper, index: f.Index, typ: edmBuild(f.Type, building)}
 		}
 		return et
 	}
