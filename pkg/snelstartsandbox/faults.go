@@ -265,6 +265,9 @@ func (fi *faultInjector) serve(w http.ResponseWriter, r *http.Request, s *Sandbo
 	case FaultError:
 		writeFaultStatus(w, f.Status)
 	case FaultTimeout:
+		// Read the body first: Go's server notices a client that gave up
+		// only once the request body is consumed.
+		io.Copy(io.Discard, r.Body)
 		select {
 		case <-r.Context().Done():
 		case <-s.closed:
