@@ -255,6 +255,9 @@ func (b *Booker) Book(ctx context.Context, ev *koppelv1.OrderEvent) error {
 	}
 	b.metrics.outcome(ctx, s.Profile, outcome, start)
 	bk := ev.GetBooking()
+	if bk != nil {
+		bk.Outcome = outcome
+	}
 	log.InfoContext(ctx, "order booked", "outcome", outcome, "verkooporder_id", bk.GetVerkooporderId(),
 		"nummer", bk.GetNummer(), "difference", bk.GetDifference())
 	return nil

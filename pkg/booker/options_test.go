@@ -164,7 +164,7 @@ func TestOrderOptions(t *testing.T) {
 			setup:    existing(relJansenBV),
 			noPost:   true,
 			check: func(t *testing.T, ev *koppelv1.OrderEvent, vo snelstart.VerkoopOrder) {
-				if !ev.GetBooking().GetLinked() || vo.Omschrijving != "handmatig ingevoerd" {
+				if !ev.GetBooking().GetLinked() || ev.GetBooking().GetOutcome() != "linked" || vo.Omschrijving != "handmatig ingevoerd" {
 					t.Errorf("booking %v not linked to the existing order", ev.GetBooking())
 				}
 			},
@@ -184,8 +184,8 @@ func TestOrderOptions(t *testing.T) {
 			settings: func(s *Settings) { s.CheckDuplicateReference = true },
 			setup:    existing(relJanJansen), // same betalingskenmerk, another customer: not this order
 			check: func(t *testing.T, ev *koppelv1.OrderEvent, vo snelstart.VerkoopOrder) {
-				if ev.GetBooking().GetLinked() {
-					t.Error("linked to another customer's order")
+				if ev.GetBooking().GetLinked() || ev.GetBooking().GetOutcome() != "created" {
+					t.Errorf("linked to another customer's order: %v", ev.GetBooking())
 				}
 			},
 		},

@@ -330,8 +330,13 @@ type Booking struct {
 	TotaalInclusiefBtw string                 `protobuf:"bytes,5,opt,name=totaal_inclusief_btw,json=totaalInclusiefBtw,proto3" json:"totaal_inclusief_btw,omitempty"`
 	Difference         string                 `protobuf:"bytes,6,opt,name=difference,proto3" json:"difference,omitempty"` // SnelStart's total minus the shop's total
 	BookedAt           *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=booked_at,json=bookedAt,proto3" json:"booked_at,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// outcome says how this event got its booking: "created" (koppel
+	// created the verkooporder), "recovered" (an earlier write whose answer
+	// was lost was found), "linked" (an existing order with the same
+	// betalingskenmerk), or "reused" (booked before; recorded again).
+	Outcome       string `protobuf:"bytes,8,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Booking) Reset() {
@@ -413,6 +418,13 @@ func (x *Booking) GetBookedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Booking) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
 var File_koppel_v1_events_proto protoreflect.FileDescriptor
 
 const file_koppel_v1_events_proto_rawDesc = "" +
@@ -450,7 +462,7 @@ const file_koppel_v1_events_proto_rawDesc = "" +
 	"\fomschrijving\x18\x06 \x01(\tR\fomschrijving\x12\"\n" +
 	"\fverkoopprijs\x18\a \x01(\tR\fverkoopprijs\x12!\n" +
 	"\fagreed_price\x18\b \x01(\tR\vagreedPrice\x12\x12\n" +
-	"\x04kind\x18\t \x01(\tR\x04kind\"\x9f\x02\n" +
+	"\x04kind\x18\t \x01(\tR\x04kind\"\xb9\x02\n" +
 	"\aBooking\x12'\n" +
 	"\x0fverkooporder_id\x18\x01 \x01(\tR\x0everkooporderId\x12\x16\n" +
 	"\x06nummer\x18\x02 \x01(\x03R\x06nummer\x12\x16\n" +
@@ -460,7 +472,8 @@ const file_koppel_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"difference\x18\x06 \x01(\tR\n" +
 	"difference\x127\n" +
-	"\tbooked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bbookedAtB0Z.github.com/koppel/koppel/pkg/koppelv1;koppelv1b\x06proto3"
+	"\tbooked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bbookedAt\x12\x18\n" +
+	"\aoutcome\x18\b \x01(\tR\aoutcomeB0Z.github.com/koppel/koppel/pkg/koppelv1;koppelv1b\x06proto3"
 
 var (
 	file_koppel_v1_events_proto_rawDescOnce sync.Once

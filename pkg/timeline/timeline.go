@@ -216,7 +216,12 @@ func summarize(step string, ev *koppelv1.OrderEvent) string {
 	case pipeline.StepBooked:
 		b := ev.GetBooking()
 		how := "created"
-		if b.GetLinked() {
+		switch {
+		case b.GetOutcome() == "recovered":
+			how = "found after a lost answer"
+		case b.GetOutcome() == "reused":
+			how = "booked earlier; this revision recorded"
+		case b.GetLinked() || b.GetOutcome() == "linked":
 			how = "linked to an existing order"
 		}
 		s := fmt.Sprintf("verkooporder %d (%s) %s, total %s incl. VAT", b.GetNummer(), b.GetVerkooporderId(), how, b.GetTotaalInclusiefBtw())
