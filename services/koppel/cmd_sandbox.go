@@ -36,8 +36,10 @@ func sandboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	// Orders start a few hours back, so that a poller's first window (24h)
+	// finds them.
 	opts := shopsandbox.Options{Orders: *orders, Seed: *seed, ConsumerKey: *key, ConsumerSecret: *secret, AccessToken: *token,
-		WebhookSecret: *webhookSecret}
+		WebhookSecret: *webhookSecret, Epoch: time.Now().Add(-6 * time.Hour).UTC().Truncate(time.Second)}
 	var shop interface {
 		Options() shopsandbox.Options
 		Push(context.Context, shopsandbox.PushOptions) (shopsandbox.PushResult, error)
