@@ -212,6 +212,12 @@ func (r *Resolver) Resolve(ctx context.Context, ev *koppelv1.OrderEvent) error {
 	if !ok {
 		return pipeline.Permanent(fmt.Errorf("customers: order %s: unknown profile %q", o.GetShopOrderId(), o.GetProfile()))
 	}
+	// Orders in a shop status the profile does not import go no further:
+	// no relatie or artikel is made for an order that will not be booked.
+	if st := p.Orders.ImportStatuses; len(st) > 0 && !slices.Contains(st, o.GetStatus()) {
+		return orderstage.Skip(fmt.Sprintf("shop status %q is not imported (orders.import_statuses: %s)",
+			o.GetStatus(), strings.Join(st, ", ")))
+	}
 	c, err := r.o.Clients(p.ID)
 	if err != nil {
 		return pipeline.Permanent(fmt.Errorf("customers: profile %s: snelstart client: %w", p.ID, err))

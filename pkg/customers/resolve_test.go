@@ -17,6 +17,7 @@ import (
 	"github.com/koppel/koppel/pkg/idempotency"
 	"github.com/koppel/koppel/pkg/koppelv1"
 	"github.com/koppel/koppel/pkg/natstest"
+	"github.com/koppel/koppel/pkg/orderstage"
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/profile"
 	"github.com/koppel/koppel/pkg/snelstart"
@@ -378,5 +379,28 @@ func checkUpdate(t *testing.T, s *sandbox, seeded snelstart.Relatie, res *koppel
 	}
 	if now.Krediettermijn == nil && seeded.Krediettermijn != nil || now.BtwNummer != seeded.BtwNummer || now.Memo != seeded.Memo {
 		t.Error("the update wiped fields koppel does not manage")
+	}
+}
+
+// TestStatusNotImportedIsSkipped: an order in a shop status the profile
+// does not import makes no relatie and calls SnelStart not at all.
+func TestStatusNotImportedIsSkipped(t *testing.T) {
+	s := newSandbox(t, nil)
+	r, id := newResolver(t, s, kvStore(t), profile.Customers{Match: customers.MatchSmart, Processing: customers.ProcessAdd},
+		func(o *customers.Options) { o.Profiles[0].Orders.ImportStatuses = []string{"processing", "completed"} })
+	before := s.sb.Calls().Total()
+	ev := event(id, "77", &koppelv1.Customer{Email: "nieuw@example.nl", FirstName: "Nina", LastName: "Nieuw"},
+		&koppelv1.Address{Street: "Laan", HouseNumber: "1", Postcode: "1000 AA", City: "Amsterdam", Country: "NL"})
+	ev.Order.Status = "on-hold"
+	err := r.Resolve(context.Background(), ev)
+	if !errors.Is(err, orderstage.ErrSkip) || !strings.Contains(err.Error(), `"on-hold" is not imported`) {
+		t.Fatalf("Resolve = %v, want a skip naming the status", err)
+	}
+	if n := s.sb.Calls().Total() - before; n != 0 || ev.GetCustomer() != nil {
+		t.Errorf("%d SnelStart calls and customer %v for a skipped order", n, ev.GetCustomer())
+	}
+	ev.Order.Status = "processing"
+	if err := r.Resolve(context.Background(), ev); err != nil || ev.GetCustomer().GetRelatieId() == "" {
+		t.Errorf("imported status: %v, %v", err, ev.GetCustomer())
 	}
 }

@@ -7,6 +7,7 @@ package orderstage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/nats-io/nats.go"
@@ -15,6 +16,23 @@ import (
 	"github.com/koppel/koppel/pkg/koppelv1"
 	"github.com/koppel/koppel/pkg/pipeline"
 )
+
+// ErrSkip marks an order a stage leaves alone on purpose (its shop status
+// is not imported, say). Return it through Skip.
+var ErrSkip = errors.New("order skipped")
+
+// Skip returns an error that makes Handler publish the event to
+// koppel.order.skipped.<profile> with reason, instead of to the next
+// step: the order goes no further, and its timeline says why.
+func Skip(reason string) error { return &skipError{reason: reason} }
+
+type skipError struct{ reason string }
+
+func (e *skipError) Error() string        { return "skipped: " + e.reason }
+func (e *skipError) Is(target error) bool { return target == ErrSkip }
+
+// HeaderSkipReason carries the reason on a skipped order.
+const HeaderSkipReason = "Koppel-Skip-Reason"
 
 // Func enriches ev in place. Errors follow pipeline.Handler: wrap with
 // pipeline.Permanent what retrying cannot fix.
@@ -31,8 +49,13 @@ func Handler(stage, nextStep string, fn Func) pipeline.Handler {
 		if ev.GetOrder() == nil {
 			return nil, pipeline.Permanent(fmt.Errorf("%s: event has no order", stage))
 		}
+		next, reason := nextStep, ""
 		if err := fn(ctx, ev); err != nil {
-			return nil, err
+			var skip *skipError
+			if !errors.As(err, &skip) {
+				return nil, err
+			}
+			next, reason = pipeline.StepSkipped, skip.reason
 		}
 		data, err := proto.MarshalOptions{Deterministic: true}.Marshal(ev)
 		if err != nil {
@@ -47,9 +70,14 @@ func Handler(stage, nextStep string, fn Func) pipeline.Handler {
 		if src := m.Header.Get(pipeline.HeaderSource); src != "" {
 			h.Set(pipeline.HeaderSource, src)
 		}
+		id := MsgID(o, stage)
+		if reason != "" {
+			h.Set(HeaderSkipReason, reason)
+			id += ":skipped"
+		}
 		return &pipeline.Output{
-			Subject: pipeline.OrderSubject(nextStep, m.Profile),
-			MsgID:   MsgID(o, stage),
+			Subject: pipeline.OrderSubject(next, m.Profile),
+			MsgID:   id,
 			Header:  h,
 			Data:    data,
 		}, nil

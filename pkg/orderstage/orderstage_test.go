@@ -56,3 +56,22 @@ func mustMarshal(m proto.Message) []byte {
 	}
 	return b
 }
+
+func TestSkip(t *testing.T) {
+	ev := &koppelv1.OrderEvent{Order: &koppelv1.Order{Profile: "shop", ShopOrderId: "9", Revision: "r1", Status: "on-hold"}}
+	data, _ := proto.Marshal(ev)
+	h := orderstage.Handler("customers", pipeline.StepCustomer, func(context.Context, *koppelv1.OrderEvent) error {
+		return orderstage.Skip(`shop status "on-hold" is not imported`)
+	})
+	out, err := h(context.Background(), &pipeline.Message{Profile: "shop", Data: data, Header: nats.Header{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Subject != "koppel.order.skipped.shop" || out.MsgID != "shop:9:r1:customers:skipped" ||
+		out.Header.Get(orderstage.HeaderSkipReason) != `shop status "on-hold" is not imported` {
+		t.Errorf("skipped output %s %s %v", out.Subject, out.MsgID, out.Header)
+	}
+	if !errors.Is(orderstage.Skip("x"), orderstage.ErrSkip) {
+		t.Error("Skip does not match ErrSkip")
+	}
+}

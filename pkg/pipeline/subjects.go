@@ -32,6 +32,9 @@ const (
 	StepCustomer = "customer"
 	StepArticles = "articles"
 	StepBooked   = "booked"
+	// StepSkipped holds orders a stage left alone on purpose, with the
+	// reason in Koppel-Skip-Reason (e.g. a shop status not imported).
+	StepSkipped = "skipped"
 )
 
 // Header names carried on every koppel message.

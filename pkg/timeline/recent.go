@@ -116,8 +116,11 @@ func Recent(ctx context.Context, js jetstream.JetStream, profile string, limit i
 	}
 	out := make([]RecentOrder, 0, len(orders))
 	for _, o := range orders {
-		if o.Status == pipeline.StepBooked {
+		switch o.Status {
+		case pipeline.StepBooked:
 			o.Status = "booked"
+		case pipeline.StepSkipped:
+			o.Status = "skipped"
 		}
 		out = append(out, *o)
 	}

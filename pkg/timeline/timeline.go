@@ -143,7 +143,8 @@ func Build(ctx context.Context, js jetstream.JetStream, profile, order string) (
 }
 
 // stepRank orders the pipeline's steps.
-var stepRank = map[string]int{pipeline.StepRaw: 1, pipeline.StepReceived: 2, pipeline.StepCustomer: 3, pipeline.StepArticles: 4, pipeline.StepBooked: 5}
+var stepRank = map[string]int{pipeline.StepRaw: 1, pipeline.StepReceived: 2, pipeline.StepCustomer: 3, pipeline.StepArticles: 4,
+	pipeline.StepSkipped: 5, pipeline.StepBooked: 6}
 
 func status(entries []Entry) string {
 	best, deadLetters := "", 0
@@ -160,6 +161,9 @@ func status(entries []Entry) string {
 	}
 	if best == pipeline.StepBooked {
 		return "booked"
+	}
+	if best == pipeline.StepSkipped {
+		return "skipped"
 	}
 	if deadLetters > 0 {
 		return "dead-lettered"
@@ -181,6 +185,9 @@ func eventEntry(m *jetstream.RawStreamMsg) (Entry, *koppelv1.OrderEvent) {
 		return e, nil
 	}
 	e.Summary = summarize(step, ev)
+	if r := m.Header.Get("Koppel-Skip-Reason"); r != "" {
+		e.Summary = "not booked: " + r
+	}
 	return e, ev
 }
 
