@@ -220,7 +220,7 @@ func TestStageTransientRetriesWithGrowingDelay(t *testing.T) {
 	}
 	runStage(t, s.JS, &pipeline.Stage{
 		Name: "t2", Filter: "koppel.order.received.*", Handler: handler, MaxDeliver: 5,
-		Backoff: pipeline.Backoff{Initial: 100 * time.Millisecond, Multiplier: 2, Max: time.Second, Jitter: 0},
+		Backoff: pipeline.Backoff{Initial: 100 * time.Millisecond, Multiplier: 3, Max: 2 * time.Second, Jitter: 0},
 	})
 	publish(t, s.JS, inSubject, "x", "order-2", nil)
 	if out := collect(t, s.JS, outSubject, 1, 10*time.Second); len(out) != 1 {
@@ -234,7 +234,8 @@ func TestStageTransientRetriesWithGrowingDelay(t *testing.T) {
 	if out := collect(t, s.JS, outSubject, 1, time.Second); out[0].Header.Get(pipeline.HeaderAttempts) != "4" {
 		t.Errorf("Koppel-Attempts %q, want 4", out[0].Header.Get(pipeline.HeaderAttempts))
 	}
-	// Delays 100ms, 200ms, 400ms: each gap is clearly longer than the last.
+	// Delays 100ms, 300ms, 900ms: each gap is clearly longer than the last,
+	// with room for a loaded machine.
 	for i := 1; i < len(times)-1; i++ {
 		g1, g2 := times[i].Sub(times[i-1]), times[i+1].Sub(times[i])
 		if g2 <= g1 {
