@@ -119,7 +119,7 @@ func badgeClass(status string) string {
 		return "badge ok"
 	case "dead-lettered":
 		return "badge bad"
-	case "unknown", "":
+	case "skipped", "unknown", "":
 		return "badge"
 	}
 	return "badge busy"
@@ -140,6 +140,8 @@ func statusLabel(status string) string {
 		return "booked in SnelStart"
 	case "dead-lettered":
 		return "stopped: a dead letter waits for a person"
+	case "skipped":
+		return "not booked: its shop status is not imported by this profile"
 	}
 	return "no step recorded"
 }

@@ -270,6 +270,13 @@ func explain(tl *timeline.Timeline, dls []pipeline.DeadLetter) string {
 		return "Booked in SnelStart."
 	case "unknown":
 		return "Only audit records of this order remain."
+	case "skipped":
+		for i := len(tl.Entries) - 1; i >= 0; i-- {
+			if e := tl.Entries[i]; e.Step == "skipped" {
+				return "Not booked, on purpose: " + strings.TrimPrefix(e.Summary, "not booked: ") +
+					". A later change of the order in the shop to an imported status books it."
+			}
+		}
 	}
 	last := tl.Entries[len(tl.Entries)-1]
 	if last.Step == "discard" {
