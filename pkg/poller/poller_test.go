@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
@@ -301,5 +302,39 @@ func TestImportResumes(t *testing.T) {
 	}
 	if ids, total := e.received(t); len(ids) != 80 || total != 80 {
 		t.Errorf("%d canonical orders for %d ids, want 80 once each", total, len(ids))
+	}
+}
+
+// TestReconcile finds the shop orders koppel never saw (their webhooks were
+// lost and no poll ran), publishes them, and reports where the others are.
+func TestReconcile(t *testing.T) {
+	e := newEnv(t, 30)
+	ctx := context.Background()
+	orders := e.shop.Orders()
+	for _, o := range orders[:20] {
+		body, _ := e.shop.OrderJSON(o.ID)
+		h := nats.Header{}
+		h.Set(pipeline.HeaderMsgID, intake.RawMsgID(profile, body))
+		if _, err := e.bus.JS.PublishMsg(ctx, &nats.Msg{Subject: pipeline.OrderSubject(pipeline.StepRaw, profile), Header: h, Data: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ids, _ := e.received(t); len(ids) != 20 {
+		t.Fatalf("%d orders received before reconciling", len(ids))
+	}
+	p := e.poller(t, "a", "")
+	since := e.shop.Options().Epoch.Add(-time.Hour)
+	rep, err := p.Reconcile(ctx, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.InShop != 30 || rep.InProgress != 20 || rep.Missing != 10 || rep.Republished != 10 || len(rep.MissingIDs) != 10 {
+		t.Fatalf("first reconcile: %s", rep)
+	}
+	if ids, total := e.received(t); len(ids) != 30 || total != 30 {
+		t.Fatalf("after reconciling: %d orders for %d ids, want 30 once each", total, len(ids))
+	}
+	if rep, err = p.Reconcile(ctx, since); err != nil || rep.Missing != 0 || rep.InProgress != 30 {
+		t.Errorf("second reconcile: %s %v", rep, err)
 	}
 }

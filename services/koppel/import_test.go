@@ -87,6 +87,21 @@ func TestScheduledPollingAndManualImport(t *testing.T) {
 	if evs := received(t, natsURL, 30); len(evs) != 30 {
 		t.Errorf("after the manual import: %d canonical orders, want still 30", len(evs))
 	}
+	// Reconcile on demand: every shop order is accounted for.
+	if err := run(context.Background(), []string{"tasks", "run", "shop", "reconcile", "--config", path}, io.Discard, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	var tasks string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		out.Reset()
+		run(context.Background(), []string{"tasks", "--config", path, "-o", "json"}, &out, io.Discard, env)
+		if tasks = out.String(); strings.Contains(tasks, "in the shop") {
+			break
+		}
+	}
+	if !strings.Contains(tasks, "30 in the shop") || !strings.Contains(tasks, "0 missing") {
+		t.Errorf("reconcile outcome:\n%s", tasks)
+	}
 	if err := run(context.Background(), []string{"import", "--profile", "nope", "--config", path}, io.Discard, io.Discard, env); err == nil {
 		t.Error("import of an unknown profile succeeded")
 	}

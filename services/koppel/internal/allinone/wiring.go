@@ -155,6 +155,17 @@ func Schedule(ctx context.Context, cfg *profile.Config, js jetstream.JetStream, 
 				return fmt.Sprintf("%d found, %d new, %d page(s), cursor %s", res.Found, res.Published, res.Pages,
 					res.Cursor.UTC().Format(time.RFC3339)), err
 			}})
+		// reconcile looks back over twice its interval (a day when it only
+		// runs on demand) for orders that never arrived or are stuck.
+		window := 2 * time.Duration(p.Schedule.Reconcile)
+		if window <= 0 {
+			window = 24 * time.Hour
+		}
+		s.Add(schedule.Task{Profile: p.ID, Name: "reconcile", Interval: time.Duration(p.Schedule.Reconcile),
+			Run: func(ctx context.Context, _ func(string)) (string, error) {
+				rep, err := pl.Reconcile(ctx, time.Now().Add(-window))
+				return rep.String(), err
+			}})
 	}
 	return &Scheduler{Scheduler: s, pollers: pollers}, nil
 }
