@@ -13,11 +13,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/koppel/koppel/pkg/browsertest"
 	"github.com/koppel/koppel/pkg/pipeline"
 )
-
-// chromium is Debian's browser, which `make deps` installs.
-const chromium = "/usr/bin/chromium"
 
 // wantStatus is the status the order's timeline shows once the replayed
 // order has passed every stage this test runs. When the test gains a
@@ -28,53 +26,50 @@ const wantStatus = pipeline.StepArticles
 // find the dead-lettered order on the DLQ page, open it, replay it once the
 // article exists in SnelStart, and watch the order's timeline move on.
 func TestBrowser(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("headless Chromium is needed at %s: `make deps` installs Debian's chromium package (%v)", chromium, err)
-	}
 	e := newEnv(t, token, false)
 	dl := e.waitDeadLetters(t, 1)[0]
 	shots := t.TempDir()
-	ctx := newBrowser(t)
+	ctx := browsertest.New(t, 45*time.Second)
 	console := recordConsole(ctx)
 
 	// Every page sends a stranger to the login form.
-	step(t, ctx, "open the DLQ page", chromedp.Navigate(e.srv.URL+"/dlq"), chromedp.WaitVisible(chromedp.ID("token")))
-	if loc := read(t, ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login?next=%2Fdlq") {
+	browsertest.Step(t, ctx, "open the DLQ page", chromedp.Navigate(e.srv.URL+"/dlq"), chromedp.WaitVisible(chromedp.ID("token")))
+	if loc := browsertest.Read(t, ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login?next=%2Fdlq") {
 		t.Fatalf("not sent to the login form: %s", loc)
 	}
 	// The first Tab reaches the skip link.
-	step(t, ctx, "tab to the skip link", chromedp.KeyEvent("\t"))
-	if focused := read(t, ctx, chromedp.Evaluate[string](`document.activeElement.textContent`)); focused != "Skip to main content" {
+	browsertest.Step(t, ctx, "tab to the skip link", chromedp.KeyEvent("\t"))
+	if focused := browsertest.Read(t, ctx, chromedp.Evaluate[string](`document.activeElement.textContent`)); focused != "Skip to main content" {
 		t.Errorf("first Tab focuses %q, want the skip link", focused)
 	}
 
-	step(t, ctx, "log in", chromedp.SendKeys(chromedp.ID("token"), token))
-	clickAndLoad(t, ctx, "submit the login form", chromedp.CSS(`form[action="/login"] button[type="submit"]`))
+	browsertest.Step(t, ctx, "log in", chromedp.SendKeys(chromedp.ID("token"), token))
+	browsertest.ClickAndLoad(t, ctx, "submit the login form", chromedp.CSS(`form[action="/login"] button[type="submit"]`))
 	row := `//table[contains(@class, "dlq")]//tr[.//a[contains(., "12345-xxx")]]`
-	step(t, ctx, "find the order on the DLQ page", chromedp.WaitVisible(row))
-	if title := read(t, ctx, chromedp.Title()); title != "Dead letters · koppel" {
+	browsertest.Step(t, ctx, "find the order on the DLQ page", chromedp.WaitVisible(row))
+	if title := browsertest.Read(t, ctx, chromedp.Title()); title != "Dead letters · koppel" {
 		t.Errorf("after login, title %q", title)
 	}
-	if text := read(t, ctx, chromedp.Text(row)); !strings.Contains(text, "c00000003660") || !strings.Contains(text, "articles") {
+	if text := browsertest.Read(t, ctx, chromedp.Text(row)); !strings.Contains(text, "c00000003660") || !strings.Contains(text, "articles") {
 		t.Errorf("DLQ row: %q", text)
 	}
 	screenshot(t, ctx, shots, "dlq")
 
-	clickAndLoad(t, ctx, "open the dead letter", row+`//a[starts-with(@href, "/dlq/")]`)
+	browsertest.ClickAndLoad(t, ctx, "open the dead letter", row+`//a[starts-with(@href, "/dlq/")]`)
 	replay := fmt.Sprintf("replay-%d", dl.Sequence)
-	step(t, ctx, "see the dead letter", chromedp.WaitVisible(chromedp.ID(replay)))
-	if h1 := read(t, ctx, chromedp.Text(chromedp.CSS("h1"))); h1 != fmt.Sprintf("Dead letter %d", dl.Sequence) {
+	browsertest.Step(t, ctx, "see the dead letter", chromedp.WaitVisible(chromedp.ID(replay)))
+	if h1 := browsertest.Read(t, ctx, chromedp.Text(chromedp.CSS("h1"))); h1 != fmt.Sprintf("Dead letter %d", dl.Sequence) {
 		t.Errorf("detail page heading %q", h1)
 	}
 
 	// The article is added in SnelStart; then the operator replays.
 	e.known.Store(true)
-	step(t, ctx, "write a note", chromedp.SendKeys(chromedp.ID("replay-reason-"+fmt.Sprint(dl.Sequence)), "artikel aangemaakt"))
-	clickAndLoad(t, ctx, "click Replay", chromedp.CSS("#"+replay+` button[type="submit"]`))
-	if loc := read(t, ctx, chromedp.Location()); !strings.Contains(loc, "/orders/shop/12345?ok=replayed") {
+	browsertest.Step(t, ctx, "write a note", chromedp.SendKeys(chromedp.ID("replay-reason-"+fmt.Sprint(dl.Sequence)), "artikel aangemaakt"))
+	browsertest.ClickAndLoad(t, ctx, "click Replay", chromedp.CSS("#"+replay+` button[type="submit"]`))
+	if loc := browsertest.Read(t, ctx, chromedp.Location()); !strings.Contains(loc, "/orders/shop/12345?ok=replayed") {
 		t.Errorf("after replay, at %s", loc)
 	}
-	if flash := read(t, ctx, chromedp.Text(chromedp.CSS(".flash"))); !strings.Contains(flash, "replayed") {
+	if flash := browsertest.Read(t, ctx, chromedp.Text(chromedp.CSS(".flash"))); !strings.Contains(flash, "replayed") {
 		t.Errorf("flash %q", flash)
 	}
 
@@ -82,17 +77,17 @@ func TestBrowser(t *testing.T) {
 	// as a person would.
 	status := ""
 	for deadline := time.Now().Add(15 * time.Second); ; {
-		status = read(t, ctx, chromedp.Text(chromedp.ID("order-status")))
+		status = browsertest.Read(t, ctx, chromedp.Text(chromedp.ID("order-status")))
 		if status == wantStatus || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
-		step(t, ctx, "reload the timeline", chromedp.Reload())
+		browsertest.Step(t, ctx, "reload the timeline", chromedp.Reload())
 	}
 	if status != wantStatus {
 		t.Fatalf("the timeline shows status %q, want %q", status, wantStatus)
 	}
-	timeline := read(t, ctx, chromedp.Text(chromedp.CSS("table.timeline")))
+	timeline := browsertest.Read(t, ctx, chromedp.Text(chromedp.CSS("table.timeline")))
 	for _, w := range []string{"replay", "by dashboard: artikel aangemaakt", "articles", "c00000003660"} {
 		if !strings.Contains(timeline, w) {
 			t.Errorf("timeline lacks %q:\n%s", w, timeline)
@@ -105,35 +100,6 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("browser console: %s", m)
 		}
 	}
-}
-
-// newBrowser starts headless Chromium with a fresh profile; it is closed
-// when the test ends.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), // removed after the browser exits: cleanups run last-in first-out
-		chromedp.WindowSize(1280, 900),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc) // kills the browser and waits for it
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 45*time.Second)
-	t.Cleanup(cancelTimeout)
-	step(t, ctx, "start Chromium", chromedp.Navigate("about:blank"))
-	return ctx
 }
 
 // consoleLog collects what pages write to the browser console.
@@ -164,25 +130,6 @@ func (l *consoleLog) all() []chromedp.ConsoleMessage {
 	return append([]chromedp.ConsoleMessage(nil), l.msgs...)
 }
 
-func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// clickAndLoad clicks sel and waits for the page it leads to.
-func clickAndLoad[S chromedp.Selectable](t *testing.T, ctx context.Context, what string, sel S) {
-	t.Helper()
-	resp, err := chromedp.RunResponse(ctx, chromedp.Click(sel))
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	if resp.Status != 200 {
-		t.Fatalf("%s: %s answered %d", what, resp.URL, resp.Status)
-	}
-}
-
 // screenshot saves the whole page as <dir>/<name>.png and, for a person to
 // look at, /tmp/koppel-dashboard-<name>.png.
 func screenshot(t *testing.T, ctx context.Context, dir, name string) {
@@ -200,14 +147,4 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 		}
 	}
 	t.Logf("screenshot: /tmp/koppel-dashboard-%s.png", name)
-}
-
-// read runs an action that reads the page.
-func read[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("read the page: %v", err)
-	}
-	return v
 }

@@ -13,14 +13,13 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/koppel/koppel/pkg/browsertest"
 	"github.com/koppel/koppel/pkg/profile"
 	"github.com/koppel/koppel/pkg/shopsandbox"
 	"github.com/koppel/koppel/pkg/snelstart"
 	"github.com/koppel/koppel/pkg/snelstartsandbox"
 	"github.com/koppel/koppel/services/koppel/internal/allinone"
 )
-
-const chromium = "/usr/bin/chromium"
 
 const manualConfig = `
 server: {listen: "127.0.0.1:%d", admin_token: browser-token}
@@ -40,9 +39,6 @@ profiles:
 // dashboard in a browser, finds the dead letter, replays it, and sees the
 // order booked, once.
 func TestReplayInBrowserBooks(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("headless Chromium is needed at %s: `make deps` installs Debian's chromium package (%v)", chromium, err)
-	}
 	sb, err := snelstartsandbox.New(snelstartsandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -84,22 +80,22 @@ func TestReplayInBrowserBooks(t *testing.T) {
 		skus = unknownSKUs(t, c, shop, info.ID)
 	}
 
-	b := newBrowser(t)
-	step(t, b, "open the DLQ page", chromedp.Navigate(base+"/dlq"), chromedp.WaitVisible(chromedp.ID("token")))
-	step(t, b, "log in", chromedp.SendKeys(chromedp.ID("token"), "browser-token"))
-	clickAndLoad(t, b, "submit the login form", chromedp.CSS(`form[action="/login"] button[type="submit"]`))
+	b := browsertest.New(t, 2*time.Minute)
+	browsertest.Step(t, b, "open the DLQ page", chromedp.Navigate(base+"/dlq"), chromedp.WaitVisible(chromedp.ID("token")))
+	browsertest.Step(t, b, "log in", chromedp.SendKeys(chromedp.ID("token"), "browser-token"))
+	browsertest.ClickAndLoad(t, b, "submit the login form", chromedp.CSS(`form[action="/login"] button[type="submit"]`))
 	row := fmt.Sprintf(`//table[contains(@class, "dlq")]//tr[.//a[contains(., %q)]]`, info.Number)
 	var text string
 	for deadline := time.Now().Add(20 * time.Second); ; {
-		text = read(t, b, chromedp.Evaluate[string](`document.body.innerText`))
+		text = browsertest.Read(t, b, chromedp.Evaluate[string](`document.body.innerText`))
 		if strings.Contains(text, info.Number) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
-		step(t, b, "reload the DLQ page", chromedp.Reload())
+		browsertest.Step(t, b, "reload the DLQ page", chromedp.Reload())
 	}
-	step(t, b, "find the order on the DLQ page", chromedp.WaitVisible(row))
-	if text := read(t, b, chromedp.Text(row)); !strings.Contains(text, "articles") || !strings.Contains(text, skus[0]) {
+	browsertest.Step(t, b, "find the order on the DLQ page", chromedp.WaitVisible(row))
+	if text := browsertest.Read(t, b, chromedp.Text(row)); !strings.Contains(text, "articles") || !strings.Contains(text, skus[0]) {
 		t.Errorf("DLQ row does not name the stage and the unknown SKU %s: %q", skus[0], text)
 	}
 
@@ -116,18 +112,18 @@ func TestReplayInBrowserBooks(t *testing.T) {
 		}
 	}
 
-	clickAndLoad(t, b, "open the dead letter", row+`//a[starts-with(@href, "/dlq/")]`)
+	browsertest.ClickAndLoad(t, b, "open the dead letter", row+`//a[starts-with(@href, "/dlq/")]`)
 	replayForm := `//form[contains(@action, "/replay")]`
-	step(t, b, "see the dead letter", chromedp.WaitVisible(replayForm))
-	clickAndLoad(t, b, "click Replay", replayForm+`//button[@type="submit"]`)
+	browsertest.Step(t, b, "see the dead letter", chromedp.WaitVisible(replayForm))
+	browsertest.ClickAndLoad(t, b, "click Replay", replayForm+`//button[@type="submit"]`)
 	status := ""
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		status = read(t, b, chromedp.Text(chromedp.ID("order-status")))
+		status = browsertest.Read(t, b, chromedp.Text(chromedp.ID("order-status")))
 		if status == "booked" || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(300 * time.Millisecond)
-		step(t, b, "reload the timeline", chromedp.Reload())
+		browsertest.Step(t, b, "reload the timeline", chromedp.Reload())
 	}
 	if status != "booked" {
 		t.Fatalf("after the replay the timeline shows %q, want booked", status)
@@ -157,47 +153,4 @@ func unknownSKUs(t *testing.T, c *snelstart.Client, shop *shopsandbox.WooCommerc
 		}
 	}
 	return skus
-}
-
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	step(t, ctx, "start Chromium", chromedp.Navigate("about:blank"))
-	return ctx
-}
-
-func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-func clickAndLoad[S chromedp.Selectable](t *testing.T, ctx context.Context, what string, sel S) {
-	t.Helper()
-	resp, err := chromedp.RunResponse(ctx, chromedp.Click(sel))
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	if resp.Status != 200 {
-		t.Fatalf("%s: %s answered %d", what, resp.URL, resp.Status)
-	}
-}
-
-func read[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("read the page: %v", err)
-	}
-	return v
 }
