@@ -176,11 +176,7 @@ func New(o Options) (*Resolver, error) {
 		o.VerifyAfter = time.Hour
 	}
 	if o.Location == nil {
-		if loc, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
-			o.Location = loc
-		} else {
-			o.Location = time.UTC
-		}
+		o.Location = snelstart.Amsterdam()
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -156,11 +156,7 @@ func New(o Options) (*Booker, error) {
 		b.owner = fmt.Sprintf("%s:%d", cmp.Or(host, "booker"), os.Getpid())
 	}
 	if b.loc == nil {
-		if loc, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
-			b.loc = loc
-		} else {
-			b.loc = time.UTC
-		}
+		b.loc = snelstart.Amsterdam()
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)

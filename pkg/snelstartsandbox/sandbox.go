@@ -121,11 +121,7 @@ func New(opts Options) (*Sandbox, error) {
 		s.now = time.Now
 	}
 	if s.loc == nil {
-		if loc, err := time.LoadLocation("Europe/Amsterdam"); err == nil {
-			s.loc = loc
-		} else {
-			s.loc = time.UTC
-		}
+		s.loc = snelstart.Amsterdam()
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

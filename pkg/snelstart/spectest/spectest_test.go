@@ -1,7 +1,6 @@
 package spectest_test
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -25,15 +24,6 @@ func TestEmbeddedDefinitionIsTheReference(t *testing.T) {
 	sum := sha256.Sum256(data)
 	if got := hex.EncodeToString(sum[:]); got != spectest.SpecSHA256 {
 		t.Errorf("testdata definition sha256 = %s, want %s", got, spectest.SpecSHA256)
-	}
-	// CI lays shared/ beside the checkout; compare with it when it is there.
-	shared := filepath.Join("..", "..", "..", "..", "shared", "reference", "snelstart-b2b-api-v2.yaml")
-	ref, err := os.ReadFile(shared)
-	if err != nil {
-		t.Skipf("no shared reference to compare with: %v", err)
-	}
-	if !bytes.Equal(ref, data) {
-		t.Errorf("testdata definition differs from %s: copy it again", shared)
 	}
 }
 
