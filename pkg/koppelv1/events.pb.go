@@ -213,16 +213,24 @@ func (x *CustomerResolution) GetUpdated() bool {
 
 // ArticleResolution ties one order line to one SnelStart artikel.
 type ArticleResolution struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	LineId        string                 `protobuf:"bytes,1,opt,name=line_id,json=lineId,proto3" json:"line_id,omitempty"`          // the shop's line id (Line.line_id)
-	ArtikelId     string                 `protobuf:"bytes,2,opt,name=artikel_id,json=artikelId,proto3" json:"artikel_id,omitempty"` // SnelStart GUID
-	Artikelcode   string                 `protobuf:"bytes,3,opt,name=artikelcode,proto3" json:"artikelcode,omitempty"`
-	Created       bool                   `protobuf:"varint,4,opt,name=created,proto3" json:"created,omitempty"`
-	Updated       bool                   `protobuf:"varint,5,opt,name=updated,proto3" json:"updated,omitempty"`
-	Omschrijving  string                 `protobuf:"bytes,6,opt,name=omschrijving,proto3" json:"omschrijving,omitempty"`                  // the article's description in SnelStart
-	Verkoopprijs  string                 `protobuf:"bytes,7,opt,name=verkoopprijs,proto3" json:"verkoopprijs,omitempty"`                  // the article's price in SnelStart (decimal)
-	AgreedPrice   string                 `protobuf:"bytes,8,opt,name=agreed_price,json=agreedPrice,proto3" json:"agreed_price,omitempty"` // the customer's price agreement, when the line mode needs it
-	Kind          string                 `protobuf:"bytes,9,opt,name=kind,proto3" json:"kind,omitempty"`                                  // "product", "shipping", "fee" or "discount"
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	LineId       string                 `protobuf:"bytes,1,opt,name=line_id,json=lineId,proto3" json:"line_id,omitempty"`          // the shop's line id (Line.line_id)
+	ArtikelId    string                 `protobuf:"bytes,2,opt,name=artikel_id,json=artikelId,proto3" json:"artikel_id,omitempty"` // SnelStart GUID
+	Artikelcode  string                 `protobuf:"bytes,3,opt,name=artikelcode,proto3" json:"artikelcode,omitempty"`
+	Created      bool                   `protobuf:"varint,4,opt,name=created,proto3" json:"created,omitempty"`
+	Updated      bool                   `protobuf:"varint,5,opt,name=updated,proto3" json:"updated,omitempty"`
+	Omschrijving string                 `protobuf:"bytes,6,opt,name=omschrijving,proto3" json:"omschrijving,omitempty"`                  // the article's description in SnelStart
+	Verkoopprijs string                 `protobuf:"bytes,7,opt,name=verkoopprijs,proto3" json:"verkoopprijs,omitempty"`                  // the article's price in SnelStart (decimal)
+	AgreedPrice  string                 `protobuf:"bytes,8,opt,name=agreed_price,json=agreedPrice,proto3" json:"agreed_price,omitempty"` // the customer's price agreement, when the line mode needs it
+	Kind         string                 `protobuf:"bytes,9,opt,name=kind,proto3" json:"kind,omitempty"`                                  // "product", "shipping", "fee" or "discount"
+	// btw_soort is the btw-soort of the article's omzetgroep ("Hoog", "Laag",
+	// "Geen", "Overig"): SnelStart takes the line's VAT from it.
+	BtwSoort string `protobuf:"bytes,10,opt,name=btw_soort,json=btwSoort,proto3" json:"btw_soort,omitempty"`
+	// rate_article is set when the line is booked on the charge article of
+	// its VAT rate because the product's own article has another btw-soort
+	// (articles.on_rate_mismatch: rate_article); artikel_id is then that
+	// article's.
+	RateArticle   bool `protobuf:"varint,11,opt,name=rate_article,json=rateArticle,proto3" json:"rate_article,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -320,6 +328,20 @@ func (x *ArticleResolution) GetKind() string {
 	return ""
 }
 
+func (x *ArticleResolution) GetBtwSoort() string {
+	if x != nil {
+		return x.BtwSoort
+	}
+	return ""
+}
+
+func (x *ArticleResolution) GetRateArticle() bool {
+	if x != nil {
+		return x.RateArticle
+	}
+	return false
+}
+
 // Booking is the SnelStart sales order made (or found) for the order.
 type Booking struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
@@ -334,7 +356,22 @@ type Booking struct {
 	// created the verkooporder), "recovered" (an earlier write whose answer
 	// was lost was found), "linked" (an existing order with the same
 	// betalingskenmerk), or "reused" (booked before; recorded again).
-	Outcome       string `protobuf:"bytes,8,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	Outcome        string `protobuf:"bytes,8,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	DifferenceExcl string `protobuf:"bytes,9,opt,name=difference_excl,json=differenceExcl,proto3" json:"difference_excl,omitempty"` // SnelStart's totaalExclusiefBtw minus the shop's total excl. VAT
+	// regime is the order's VAT regime: "domestic", "icp" (intra-community
+	// supply), "export" or "oss".
+	Regime string `protobuf:"bytes,10,opt,name=regime,proto3" json:"regime,omitempty"`
+	// vat_rule is the VAT rounding rule SnelStart's totals agreed with
+	// ("per_rate" or "per_line"), empty when neither did.
+	VatRule string `protobuf:"bytes,11,opt,name=vat_rule,json=vatRule,proto3" json:"vat_rule,omitempty"`
+	// attention is why the booking needs a person's look (the totals
+	// disagree beyond the tolerance under orders.on_total_mismatch:
+	// book_and_flag, or SnelStart's totals disagree with koppel's); empty
+	// when none.
+	Attention     string      `protobuf:"bytes,12,opt,name=attention,proto3" json:"attention,omitempty"`
+	Correction    string      `protobuf:"bytes,13,opt,name=correction,proto3" json:"correction,omitempty"` // the VAT-free correction line's amount, when one was booked
+	Vat           []*VatGroup `protobuf:"bytes,14,rep,name=vat,proto3" json:"vat,omitempty"`               // koppel's expected amounts per VAT rate, as booked
+	Notes         []string    `protobuf:"bytes,15,rep,name=notes,proto3" json:"notes,omitempty"`           // what koppel changed to fit SnelStart (a cut description, a split charge)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -425,6 +462,133 @@ func (x *Booking) GetOutcome() string {
 	return ""
 }
 
+func (x *Booking) GetDifferenceExcl() string {
+	if x != nil {
+		return x.DifferenceExcl
+	}
+	return ""
+}
+
+func (x *Booking) GetRegime() string {
+	if x != nil {
+		return x.Regime
+	}
+	return ""
+}
+
+func (x *Booking) GetVatRule() string {
+	if x != nil {
+		return x.VatRule
+	}
+	return ""
+}
+
+func (x *Booking) GetAttention() string {
+	if x != nil {
+		return x.Attention
+	}
+	return ""
+}
+
+func (x *Booking) GetCorrection() string {
+	if x != nil {
+		return x.Correction
+	}
+	return ""
+}
+
+func (x *Booking) GetVat() []*VatGroup {
+	if x != nil {
+		return x.Vat
+	}
+	return nil
+}
+
+func (x *Booking) GetNotes() []string {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
+// VatGroup is the amounts of one VAT rate of a booked order, with the
+// shop's own VAT for that rate.
+type VatGroup struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BtwSoort      string                 `protobuf:"bytes,1,opt,name=btw_soort,json=btwSoort,proto3" json:"btw_soort,omitempty"` // "Hoog", "Laag", "Geen", "Overig"
+	Rate          string                 `protobuf:"bytes,2,opt,name=rate,proto3" json:"rate,omitempty"`                         // percent
+	Excl          string                 `protobuf:"bytes,3,opt,name=excl,proto3" json:"excl,omitempty"`                         // koppel's expected net
+	Tax           string                 `protobuf:"bytes,4,opt,name=tax,proto3" json:"tax,omitempty"`                           // koppel's expected VAT
+	ShopTax       string                 `protobuf:"bytes,5,opt,name=shop_tax,json=shopTax,proto3" json:"shop_tax,omitempty"`    // the VAT the shop charged at this rate
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VatGroup) Reset() {
+	*x = VatGroup{}
+	mi := &file_koppel_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VatGroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VatGroup) ProtoMessage() {}
+
+func (x *VatGroup) ProtoReflect() protoreflect.Message {
+	mi := &file_koppel_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VatGroup.ProtoReflect.Descriptor instead.
+func (*VatGroup) Descriptor() ([]byte, []int) {
+	return file_koppel_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *VatGroup) GetBtwSoort() string {
+	if x != nil {
+		return x.BtwSoort
+	}
+	return ""
+}
+
+func (x *VatGroup) GetRate() string {
+	if x != nil {
+		return x.Rate
+	}
+	return ""
+}
+
+func (x *VatGroup) GetExcl() string {
+	if x != nil {
+		return x.Excl
+	}
+	return ""
+}
+
+func (x *VatGroup) GetTax() string {
+	if x != nil {
+		return x.Tax
+	}
+	return ""
+}
+
+func (x *VatGroup) GetShopTax() string {
+	if x != nil {
+		return x.ShopTax
+	}
+	return ""
+}
+
 var File_koppel_v1_events_proto protoreflect.FileDescriptor
 
 const file_koppel_v1_events_proto_rawDesc = "" +
@@ -451,7 +615,7 @@ const file_koppel_v1_events_proto_rawDesc = "" +
 	"matched_by\x18\x03 \x01(\tR\tmatchedBy\x12\x1b\n" +
 	"\tmatch_key\x18\x04 \x01(\tR\bmatchKey\x12\x18\n" +
 	"\acreated\x18\x05 \x01(\bR\acreated\x12\x18\n" +
-	"\aupdated\x18\x06 \x01(\bR\aupdated\"\xa0\x02\n" +
+	"\aupdated\x18\x06 \x01(\bR\aupdated\"\xe0\x02\n" +
 	"\x11ArticleResolution\x12\x17\n" +
 	"\aline_id\x18\x01 \x01(\tR\x06lineId\x12\x1d\n" +
 	"\n" +
@@ -462,7 +626,10 @@ const file_koppel_v1_events_proto_rawDesc = "" +
 	"\fomschrijving\x18\x06 \x01(\tR\fomschrijving\x12\"\n" +
 	"\fverkoopprijs\x18\a \x01(\tR\fverkoopprijs\x12!\n" +
 	"\fagreed_price\x18\b \x01(\tR\vagreedPrice\x12\x12\n" +
-	"\x04kind\x18\t \x01(\tR\x04kind\"\xb9\x02\n" +
+	"\x04kind\x18\t \x01(\tR\x04kind\x12\x1b\n" +
+	"\tbtw_soort\x18\n" +
+	" \x01(\tR\bbtwSoort\x12!\n" +
+	"\frate_article\x18\v \x01(\bR\vrateArticle\"\x90\x04\n" +
 	"\aBooking\x12'\n" +
 	"\x0fverkooporder_id\x18\x01 \x01(\tR\x0everkooporderId\x12\x16\n" +
 	"\x06nummer\x18\x02 \x01(\x03R\x06nummer\x12\x16\n" +
@@ -473,7 +640,23 @@ const file_koppel_v1_events_proto_rawDesc = "" +
 	"difference\x18\x06 \x01(\tR\n" +
 	"difference\x127\n" +
 	"\tbooked_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bbookedAt\x12\x18\n" +
-	"\aoutcome\x18\b \x01(\tR\aoutcomeB0Z.github.com/koppel/koppel/pkg/koppelv1;koppelv1b\x06proto3"
+	"\aoutcome\x18\b \x01(\tR\aoutcome\x12'\n" +
+	"\x0fdifference_excl\x18\t \x01(\tR\x0edifferenceExcl\x12\x16\n" +
+	"\x06regime\x18\n" +
+	" \x01(\tR\x06regime\x12\x19\n" +
+	"\bvat_rule\x18\v \x01(\tR\avatRule\x12\x1c\n" +
+	"\tattention\x18\f \x01(\tR\tattention\x12\x1e\n" +
+	"\n" +
+	"correction\x18\r \x01(\tR\n" +
+	"correction\x12%\n" +
+	"\x03vat\x18\x0e \x03(\v2\x13.koppel.v1.VatGroupR\x03vat\x12\x14\n" +
+	"\x05notes\x18\x0f \x03(\tR\x05notes\"|\n" +
+	"\bVatGroup\x12\x1b\n" +
+	"\tbtw_soort\x18\x01 \x01(\tR\bbtwSoort\x12\x12\n" +
+	"\x04rate\x18\x02 \x01(\tR\x04rate\x12\x12\n" +
+	"\x04excl\x18\x03 \x01(\tR\x04excl\x12\x10\n" +
+	"\x03tax\x18\x04 \x01(\tR\x03tax\x12\x19\n" +
+	"\bshop_tax\x18\x05 \x01(\tR\ashopTaxB0Z.github.com/koppel/koppel/pkg/koppelv1;koppelv1b\x06proto3"
 
 var (
 	file_koppel_v1_events_proto_rawDescOnce sync.Once
@@ -487,27 +670,29 @@ func file_koppel_v1_events_proto_rawDescGZIP() []byte {
 	return file_koppel_v1_events_proto_rawDescData
 }
 
-var file_koppel_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_koppel_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_koppel_v1_events_proto_goTypes = []any{
 	(*OrderEvent)(nil),            // 0: koppel.v1.OrderEvent
 	(*CustomerResolution)(nil),    // 1: koppel.v1.CustomerResolution
 	(*ArticleResolution)(nil),     // 2: koppel.v1.ArticleResolution
 	(*Booking)(nil),               // 3: koppel.v1.Booking
-	(*Order)(nil),                 // 4: koppel.v1.Order
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*VatGroup)(nil),              // 4: koppel.v1.VatGroup
+	(*Order)(nil),                 // 5: koppel.v1.Order
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
 }
 var file_koppel_v1_events_proto_depIdxs = []int32{
-	4, // 0: koppel.v1.OrderEvent.order:type_name -> koppel.v1.Order
-	5, // 1: koppel.v1.OrderEvent.received_at:type_name -> google.protobuf.Timestamp
+	5, // 0: koppel.v1.OrderEvent.order:type_name -> koppel.v1.Order
+	6, // 1: koppel.v1.OrderEvent.received_at:type_name -> google.protobuf.Timestamp
 	1, // 2: koppel.v1.OrderEvent.customer:type_name -> koppel.v1.CustomerResolution
 	2, // 3: koppel.v1.OrderEvent.articles:type_name -> koppel.v1.ArticleResolution
 	3, // 4: koppel.v1.OrderEvent.booking:type_name -> koppel.v1.Booking
-	5, // 5: koppel.v1.Booking.booked_at:type_name -> google.protobuf.Timestamp
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	6, // 5: koppel.v1.Booking.booked_at:type_name -> google.protobuf.Timestamp
+	4, // 6: koppel.v1.Booking.vat:type_name -> koppel.v1.VatGroup
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_koppel_v1_events_proto_init() }
@@ -522,7 +707,7 @@ func file_koppel_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_koppel_v1_events_proto_rawDesc), len(file_koppel_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

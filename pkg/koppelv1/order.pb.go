@@ -782,13 +782,21 @@ func (x *Line) GetVariantId() string {
 
 // Charge is a shipping or fee line.
 type Charge struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Title         string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
-	Method        string                 `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
-	TotalExcl     string                 `protobuf:"bytes,3,opt,name=total_excl,json=totalExcl,proto3" json:"total_excl,omitempty"`
-	TotalTax      string                 `protobuf:"bytes,4,opt,name=total_tax,json=totalTax,proto3" json:"total_tax,omitempty"`
-	TotalIncl     string                 `protobuf:"bytes,5,opt,name=total_incl,json=totalIncl,proto3" json:"total_incl,omitempty"`
-	TaxRate       string                 `protobuf:"bytes,6,opt,name=tax_rate,json=taxRate,proto3" json:"tax_rate,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Title     string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	Method    string                 `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
+	TotalExcl string                 `protobuf:"bytes,3,opt,name=total_excl,json=totalExcl,proto3" json:"total_excl,omitempty"`
+	TotalTax  string                 `protobuf:"bytes,4,opt,name=total_tax,json=totalTax,proto3" json:"total_tax,omitempty"`
+	TotalIncl string                 `protobuf:"bytes,5,opt,name=total_incl,json=totalIncl,proto3" json:"total_incl,omitempty"`
+	// tax_rate is the charge's VAT rate in percent; when the shop taxed the
+	// charge at several rates it is the rate of the largest share and taxes
+	// holds every share.
+	TaxRate string `protobuf:"bytes,6,opt,name=tax_rate,json=taxRate,proto3" json:"tax_rate,omitempty"`
+	// taxes splits the charge by VAT rate as the shop taxed it (WooCommerce
+	// shipping taxed "inherit" over a 21 % and a 9 % item). Empty, or one
+	// share, means the whole charge is at tax_rate. The shares' total_excl
+	// add up to the charge's total_excl.
+	Taxes         []*TaxShare `protobuf:"bytes,7,rep,name=taxes,proto3" json:"taxes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -865,19 +873,93 @@ func (x *Charge) GetTaxRate() string {
 	return ""
 }
 
+func (x *Charge) GetTaxes() []*TaxShare {
+	if x != nil {
+		return x.Taxes
+	}
+	return nil
+}
+
+// TaxShare is the part of a charge taxed at one rate.
+type TaxShare struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rate          string                 `protobuf:"bytes,1,opt,name=rate,proto3" json:"rate,omitempty"`                            // percent, e.g. "9"
+	TotalExcl     string                 `protobuf:"bytes,2,opt,name=total_excl,json=totalExcl,proto3" json:"total_excl,omitempty"` // the part of the charge at this rate
+	Tax           string                 `protobuf:"bytes,3,opt,name=tax,proto3" json:"tax,omitempty"`                              // the shop's VAT on that part
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaxShare) Reset() {
+	*x = TaxShare{}
+	mi := &file_koppel_v1_order_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaxShare) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaxShare) ProtoMessage() {}
+
+func (x *TaxShare) ProtoReflect() protoreflect.Message {
+	mi := &file_koppel_v1_order_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaxShare.ProtoReflect.Descriptor instead.
+func (*TaxShare) Descriptor() ([]byte, []int) {
+	return file_koppel_v1_order_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TaxShare) GetRate() string {
+	if x != nil {
+		return x.Rate
+	}
+	return ""
+}
+
+func (x *TaxShare) GetTotalExcl() string {
+	if x != nil {
+		return x.TotalExcl
+	}
+	return ""
+}
+
+func (x *TaxShare) GetTax() string {
+	if x != nil {
+		return x.Tax
+	}
+	return ""
+}
+
 // Discount is a coupon or other order-level discount, as positive amounts.
 type Discount struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
-	AmountExcl    string                 `protobuf:"bytes,2,opt,name=amount_excl,json=amountExcl,proto3" json:"amount_excl,omitempty"`
-	AmountTax     string                 `protobuf:"bytes,3,opt,name=amount_tax,json=amountTax,proto3" json:"amount_tax,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Code       string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	AmountExcl string                 `protobuf:"bytes,2,opt,name=amount_excl,json=amountExcl,proto3" json:"amount_excl,omitempty"`
+	AmountTax  string                 `protobuf:"bytes,3,opt,name=amount_tax,json=amountTax,proto3" json:"amount_tax,omitempty"`
+	// applies_to says what the discount reduces: "" or "lines" (spread over
+	// the product lines, each line's discount_excl carries its share),
+	// "shipping" (the shipping charge, e.g. Magento's shipping_discount_amount)
+	// or "order" (not spread by the shop).
+	AppliesTo     string `protobuf:"bytes,4,opt,name=applies_to,json=appliesTo,proto3" json:"applies_to,omitempty"`
+	TaxRate       string `protobuf:"bytes,5,opt,name=tax_rate,json=taxRate,proto3" json:"tax_rate,omitempty"` // percent, when the shop says which rate it reduces
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Discount) Reset() {
 	*x = Discount{}
-	mi := &file_koppel_v1_order_proto_msgTypes[7]
+	mi := &file_koppel_v1_order_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -889,7 +971,7 @@ func (x *Discount) String() string {
 func (*Discount) ProtoMessage() {}
 
 func (x *Discount) ProtoReflect() protoreflect.Message {
-	mi := &file_koppel_v1_order_proto_msgTypes[7]
+	mi := &file_koppel_v1_order_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -902,7 +984,7 @@ func (x *Discount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Discount.ProtoReflect.Descriptor instead.
 func (*Discount) Descriptor() ([]byte, []int) {
-	return file_koppel_v1_order_proto_rawDescGZIP(), []int{7}
+	return file_koppel_v1_order_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Discount) GetCode() string {
@@ -926,6 +1008,20 @@ func (x *Discount) GetAmountTax() string {
 	return ""
 }
 
+func (x *Discount) GetAppliesTo() string {
+	if x != nil {
+		return x.AppliesTo
+	}
+	return ""
+}
+
+func (x *Discount) GetTaxRate() string {
+	if x != nil {
+		return x.TaxRate
+	}
+	return ""
+}
+
 // Totals are the order's own totals as the shop reported them.
 type Totals struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -942,7 +1038,7 @@ type Totals struct {
 
 func (x *Totals) Reset() {
 	*x = Totals{}
-	mi := &file_koppel_v1_order_proto_msgTypes[8]
+	mi := &file_koppel_v1_order_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -954,7 +1050,7 @@ func (x *Totals) String() string {
 func (*Totals) ProtoMessage() {}
 
 func (x *Totals) ProtoReflect() protoreflect.Message {
-	mi := &file_koppel_v1_order_proto_msgTypes[8]
+	mi := &file_koppel_v1_order_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -967,7 +1063,7 @@ func (x *Totals) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Totals.ProtoReflect.Descriptor instead.
 func (*Totals) Descriptor() ([]byte, []int) {
-	return file_koppel_v1_order_proto_rawDescGZIP(), []int{8}
+	return file_koppel_v1_order_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Totals) GetLinesExcl() string {
@@ -1033,7 +1129,7 @@ type TotalCheck struct {
 
 func (x *TotalCheck) Reset() {
 	*x = TotalCheck{}
-	mi := &file_koppel_v1_order_proto_msgTypes[9]
+	mi := &file_koppel_v1_order_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1045,7 +1141,7 @@ func (x *TotalCheck) String() string {
 func (*TotalCheck) ProtoMessage() {}
 
 func (x *TotalCheck) ProtoReflect() protoreflect.Message {
-	mi := &file_koppel_v1_order_proto_msgTypes[9]
+	mi := &file_koppel_v1_order_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1058,7 +1154,7 @@ func (x *TotalCheck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TotalCheck.ProtoReflect.Descriptor instead.
 func (*TotalCheck) Descriptor() ([]byte, []int) {
-	return file_koppel_v1_order_proto_rawDescGZIP(), []int{9}
+	return file_koppel_v1_order_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TotalCheck) GetComputedIncl() string {
@@ -1179,7 +1275,7 @@ const file_koppel_v1_order_proto_rawDesc = "" +
 	"\n" +
 	"product_id\x18\r \x01(\tR\tproductId\x12\x1d\n" +
 	"\n" +
-	"variant_id\x18\x0e \x01(\tR\tvariantId\"\xac\x01\n" +
+	"variant_id\x18\x0e \x01(\tR\tvariantId\"\xd7\x01\n" +
 	"\x06Charge\x12\x14\n" +
 	"\x05title\x18\x01 \x01(\tR\x05title\x12\x16\n" +
 	"\x06method\x18\x02 \x01(\tR\x06method\x12\x1d\n" +
@@ -1188,13 +1284,22 @@ const file_koppel_v1_order_proto_rawDesc = "" +
 	"\ttotal_tax\x18\x04 \x01(\tR\btotalTax\x12\x1d\n" +
 	"\n" +
 	"total_incl\x18\x05 \x01(\tR\ttotalIncl\x12\x19\n" +
-	"\btax_rate\x18\x06 \x01(\tR\ataxRate\"^\n" +
+	"\btax_rate\x18\x06 \x01(\tR\ataxRate\x12)\n" +
+	"\x05taxes\x18\a \x03(\v2\x13.koppel.v1.TaxShareR\x05taxes\"O\n" +
+	"\bTaxShare\x12\x12\n" +
+	"\x04rate\x18\x01 \x01(\tR\x04rate\x12\x1d\n" +
+	"\n" +
+	"total_excl\x18\x02 \x01(\tR\ttotalExcl\x12\x10\n" +
+	"\x03tax\x18\x03 \x01(\tR\x03tax\"\x98\x01\n" +
 	"\bDiscount\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1f\n" +
 	"\vamount_excl\x18\x02 \x01(\tR\n" +
 	"amountExcl\x12\x1d\n" +
 	"\n" +
-	"amount_tax\x18\x03 \x01(\tR\tamountTax\"\xde\x01\n" +
+	"amount_tax\x18\x03 \x01(\tR\tamountTax\x12\x1d\n" +
+	"\n" +
+	"applies_to\x18\x04 \x01(\tR\tappliesTo\x12\x19\n" +
+	"\btax_rate\x18\x05 \x01(\tR\ataxRate\"\xde\x01\n" +
 	"\x06Totals\x12\x1d\n" +
 	"\n" +
 	"lines_excl\x18\x01 \x01(\tR\tlinesExcl\x12#\n" +
@@ -1227,7 +1332,7 @@ func file_koppel_v1_order_proto_rawDescGZIP() []byte {
 	return file_koppel_v1_order_proto_rawDescData
 }
 
-var file_koppel_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_koppel_v1_order_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_koppel_v1_order_proto_goTypes = []any{
 	(*Order)(nil),                 // 0: koppel.v1.Order
 	(*Payment)(nil),               // 1: koppel.v1.Payment
@@ -1236,32 +1341,34 @@ var file_koppel_v1_order_proto_goTypes = []any{
 	(*Option)(nil),                // 4: koppel.v1.Option
 	(*Line)(nil),                  // 5: koppel.v1.Line
 	(*Charge)(nil),                // 6: koppel.v1.Charge
-	(*Discount)(nil),              // 7: koppel.v1.Discount
-	(*Totals)(nil),                // 8: koppel.v1.Totals
-	(*TotalCheck)(nil),            // 9: koppel.v1.TotalCheck
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*TaxShare)(nil),              // 7: koppel.v1.TaxShare
+	(*Discount)(nil),              // 8: koppel.v1.Discount
+	(*Totals)(nil),                // 9: koppel.v1.Totals
+	(*TotalCheck)(nil),            // 10: koppel.v1.TotalCheck
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
 }
 var file_koppel_v1_order_proto_depIdxs = []int32{
 	1,  // 0: koppel.v1.Order.payment:type_name -> koppel.v1.Payment
-	10, // 1: koppel.v1.Order.created_at:type_name -> google.protobuf.Timestamp
-	10, // 2: koppel.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
+	11, // 1: koppel.v1.Order.created_at:type_name -> google.protobuf.Timestamp
+	11, // 2: koppel.v1.Order.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 3: koppel.v1.Order.customer:type_name -> koppel.v1.Customer
 	3,  // 4: koppel.v1.Order.billing:type_name -> koppel.v1.Address
 	3,  // 5: koppel.v1.Order.shipping:type_name -> koppel.v1.Address
 	5,  // 6: koppel.v1.Order.lines:type_name -> koppel.v1.Line
 	6,  // 7: koppel.v1.Order.shipping_lines:type_name -> koppel.v1.Charge
 	6,  // 8: koppel.v1.Order.fee_lines:type_name -> koppel.v1.Charge
-	7,  // 9: koppel.v1.Order.discounts:type_name -> koppel.v1.Discount
-	8,  // 10: koppel.v1.Order.totals:type_name -> koppel.v1.Totals
-	9,  // 11: koppel.v1.Order.total_check:type_name -> koppel.v1.TotalCheck
-	8,  // 12: koppel.v1.Order.base_totals:type_name -> koppel.v1.Totals
-	10, // 13: koppel.v1.Payment.paid_at:type_name -> google.protobuf.Timestamp
+	8,  // 9: koppel.v1.Order.discounts:type_name -> koppel.v1.Discount
+	9,  // 10: koppel.v1.Order.totals:type_name -> koppel.v1.Totals
+	10, // 11: koppel.v1.Order.total_check:type_name -> koppel.v1.TotalCheck
+	9,  // 12: koppel.v1.Order.base_totals:type_name -> koppel.v1.Totals
+	11, // 13: koppel.v1.Payment.paid_at:type_name -> google.protobuf.Timestamp
 	4,  // 14: koppel.v1.Line.options:type_name -> koppel.v1.Option
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	7,  // 15: koppel.v1.Charge.taxes:type_name -> koppel.v1.TaxShare
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_koppel_v1_order_proto_init() }
@@ -1275,7 +1382,7 @@ func file_koppel_v1_order_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_koppel_v1_order_proto_rawDesc), len(file_koppel_v1_order_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -205,7 +205,30 @@ type Orders struct {
 	// fee and discount articles for lines at that rate; missing rates use
 	// the articles above.
 	RateArticles map[string]RateArticles `yaml:"rate_articles"`
+	// OnTotalMismatch says what happens when the totals koppel would book
+	// disagree with the shop's beyond the tolerance: hold (default: the
+	// order is not booked and waits in the dead letters, needing
+	// attention), correction_line (book with a VAT-free correction line on
+	// CorrectionArticle, at most the tolerance) or book_and_flag (book and
+	// mark the booking as needing attention).
+	OnTotalMismatch string `yaml:"on_total_mismatch"`
+	// CorrectionArticle is the artikelcode of the correction line's
+	// article; its omzetgroep must have btw-soort Geen.
+	CorrectionArticle string `yaml:"correction_article"`
 }
+
+// The values of [Orders.OnTotalMismatch].
+const (
+	MismatchHold           = "hold"
+	MismatchCorrectionLine = "correction_line"
+	MismatchBookAndFlag    = "book_and_flag"
+)
+
+// The values of [Articles.OnRateMismatch].
+const (
+	RateMismatchDeadLetter  = "dead_letter"
+	RateMismatchRateArticle = "rate_article"
+)
 
 // RateArticles are the charge articles for one VAT rate.
 type RateArticles struct {
@@ -222,9 +245,24 @@ type Articles struct {
 	// RevenueGroup is the artikelomzetgroep number for articles koppel
 	// creates; required unless Processing is manual.
 	RevenueGroup int `yaml:"revenue_group"`
+	// RevenueGroups maps a btw-soort (hoog, laag, geen, overig) to the
+	// artikelomzetgroep number that articles koppel creates at that soort
+	// go into. A soort it does not name is discovered from SnelStart's
+	// omzetgroepen (the only one of that soort, else the lowest number);
+	// RevenueGroup remains the fallback for a one-rate shop.
+	RevenueGroups map[string]int `yaml:"revenue_groups"`
 	// Processing is add (default), add_and_update or manual.
 	Processing string `yaml:"processing"`
+	// OnRateMismatch says what happens when an existing article's
+	// omzetgroep has another btw-soort than the VAT rate the shop charged:
+	// dead_letter (default: the order waits, naming the article, both
+	// rates and the fix) or rate_article (the line is booked on the
+	// order's charge article of the shop's rate, with the product's name).
+	OnRateMismatch string `yaml:"on_rate_mismatch"`
 }
+
+// The btw-soorten that [Articles.RevenueGroups] may name, lower case.
+var BtwSoorten = []string{"hoog", "laag", "geen", "overig"}
 
 // Customers says how shop customers map to SnelStart relaties.
 type Customers struct {
@@ -236,6 +274,11 @@ type Customers struct {
 	// FixedCustomerCode, with Processing manual, books every order on this
 	// relatiecode. Zero books only known customers.
 	FixedCustomerCode int `yaml:"fixed_customer_code"`
+	// VIESCheck checks an EU business customer's VAT number with the EU's
+	// VIES service before an order is booked as an intra-community supply
+	// (off by default: koppel then checks format and check digit only).
+	// While VIES is down the order waits; it is never refused for it.
+	VIESCheck bool `yaml:"vies_check"`
 }
 
 // Schedule holds the intervals of a profile's periodic tasks. Zero disables a

@@ -214,9 +214,20 @@ profiles:
 				"profiles[3].customers.fixed_customer_code: must not be negative",
 			},
 		},
-		"revenue group needed to create articles": {
-			yaml: base + "profiles:\n  - {id: a, webshop: {platform: generic}, snelstart: {sandbox: true}}\n",
-			want: []string{`profiles[0].articles.revenue_group: required when articles.processing is "add": koppel creates articles in it`},
+		"revenue groups by btw-soort": {
+			yaml: base + "profiles:\n  - {id: a, webshop: {platform: generic}, snelstart: {sandbox: true}, articles: {revenue_groups: {hoog: 1, laag: 0, nul: 3}}}\n",
+			want: []string{
+				`profiles[0].articles.revenue_groups.laag: must be an artikelomzetgroep number above 0`,
+				`profiles[0].articles.revenue_groups: key "nul" is not a btw-soort: use hoog, laag, geen, overig`,
+			},
+		},
+		"VAT settings": {
+			yaml: base + "profiles:\n  - {id: a, webshop: {platform: generic}, snelstart: {sandbox: true}, orders: {on_total_mismatch: correction_line, rate_articles: {hoog: {}}}, articles: {on_rate_mismatch: ignore}}\n",
+			want: []string{
+				`profiles[0].orders.correction_article: required when orders.on_total_mismatch is correction_line: the artikelcode (in an omzetgroep with btw-soort Geen) the correction is booked on`,
+				`profiles[0].orders.rate_articles: key "hoog" is not a VAT rate in percent such as "9"`,
+				`profiles[0].articles.on_rate_mismatch: "ignore" is not one of dead_letter, rate_article`,
+			},
 		},
 	}
 	for name, tc := range tests {

@@ -3,6 +3,7 @@ package profile
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -36,6 +37,8 @@ const (
 	optionPlacements  = "description, line, none"
 	processStatuses   = "Order, Offerte, Bevestiging, Werkbon, Pakbon, Afhaalbon"
 	orderStatuses     = "InBehandeling, Uitgevoerd, Service"
+	totalMismatches   = "hold, correction_line, book_and_flag"
+	rateMismatches    = "dead_letter, rate_article"
 )
 
 // A Problem is one thing wrong with a configuration.
@@ -87,6 +90,8 @@ func (c *Config) setDefaults() {
 		p.Articles.Processing = cmp.Or(p.Articles.Processing, "add")
 		p.Customers.Match = cmp.Or(p.Customers.Match, "smart")
 		p.Customers.Processing = cmp.Or(p.Customers.Processing, "add")
+		p.Orders.OnTotalMismatch = cmp.Or(p.Orders.OnTotalMismatch, MismatchHold)
+		p.Articles.OnRateMismatch = cmp.Or(p.Articles.OnRateMismatch, RateMismatchDeadLetter)
 	}
 }
 
@@ -202,6 +207,15 @@ func (p *Profile) validate(ps *problems, path string) {
 	if d, err := decimal.NewFromString(o.TotalTolerance); o.TotalTolerance != "" && (err != nil || d.IsNegative()) {
 		ps.add(path+".orders.total_tolerance", "%q is not a non-negative decimal such as \"0.01\"", o.TotalTolerance)
 	}
+	ps.oneOf(path+".orders.on_total_mismatch", o.OnTotalMismatch, totalMismatches)
+	if o.OnTotalMismatch == MismatchCorrectionLine && strings.TrimSpace(o.CorrectionArticle) == "" {
+		ps.add(path+".orders.correction_article", "required when orders.on_total_mismatch is correction_line: the artikelcode (in an omzetgroep with btw-soort Geen) the correction is booked on")
+	}
+	for _, rate := range slices.Sorted(maps.Keys(o.RateArticles)) {
+		if d, err := decimal.NewFromString(rate); err != nil || d.IsNegative() {
+			ps.add(path+".orders.rate_articles", "key %q is not a VAT rate in percent such as \"9\"", rate)
+		}
+	}
 
 	a := p.Articles
 	if name, ok := strings.CutPrefix(a.CodeField, "extra:"); !(a.CodeField == "artikelcode" || ok && strings.TrimSpace(name) != "") {
@@ -211,9 +225,16 @@ func (p *Profile) validate(ps *problems, path string) {
 	switch {
 	case a.RevenueGroup < 0:
 		ps.add(path+".articles.revenue_group", "must not be negative")
-	case a.RevenueGroup == 0 && a.Processing != "manual":
-		ps.add(path+".articles.revenue_group", "required when articles.processing is %q: koppel creates articles in it", a.Processing)
 	}
+	for _, soort := range slices.Sorted(maps.Keys(a.RevenueGroups)) {
+		switch n := a.RevenueGroups[soort]; {
+		case !slices.Contains(BtwSoorten, soort):
+			ps.add(path+".articles.revenue_groups", "key %q is not a btw-soort: use %s", soort, strings.Join(BtwSoorten, ", "))
+		case n <= 0:
+			ps.add(path+".articles.revenue_groups."+soort, "must be an artikelomzetgroep number above 0")
+		}
+	}
+	ps.oneOf(path+".articles.on_rate_mismatch", a.OnRateMismatch, rateMismatches)
 
 	cu := p.Customers
 	ps.oneOf(path+".customers.match", cu.Match, matches)
