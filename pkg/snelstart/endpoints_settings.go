@@ -40,3 +40,21 @@ func (c *Client) Echo(ctx context.Context, input string) (string, error) {
 func (c *Client) ListLanden(ctx context.Context) ([]Land, error) {
 	return getAll[Land](ctx, c, PathLanden)
 }
+
+// ListBtwTarieven returns the Dutch VAT rates by btw-soort and period (GET
+// /v2/btwtarieven, scope settings:read; no OData).
+func (c *Client) ListBtwTarieven(ctx context.Context) ([]BtwTarief, error) {
+	return getAll[BtwTarief](ctx, c, PathBtwTarieven)
+}
+
+// ListVatRates returns the VAT rates of the EU countries, for OSS (GET
+// /v2/vatrates, scope settings:read).
+func (c *Client) ListVatRates(ctx context.Context) ([]VatRates, error) {
+	return getAll[VatRates](ctx, c, PathVatRates)
+}
+
+// ListKostenplaatsen returns the cost centres (GET /v2/kostenplaatsen,
+// scope settings:read; no OData).
+func (c *Client) ListKostenplaatsen(ctx context.Context) ([]Kostenplaats, error) {
+	return getAll[Kostenplaats](ctx, c, PathKostenplaatsen)
+}

@@ -147,3 +147,40 @@ const (
 	ArtikelcodeSoortNumeriek     ArtikelcodeSoort = "Numeriek"     // digits only (else ART-0003)
 	ArtikelcodeSoortAlfanumeriek ArtikelcodeSoort = "Alfanumeriek" // letters and digits
 )
+
+// A BtwTarief is a VAT percentage for a btw-soort over a period: the spec's
+// BtwTariefModel, from GET /v2/btwtarieven. The percentage of an order line
+// is that of the row whose period holds the order's datum
+// (vat-rounding.md §3.2). A zero DatumTotEnMet means open-ended.
+type BtwTarief struct {
+	BtwSoort      BtwSoort  `json:"btwSoort,omitempty"`
+	BtwPercentage *Decimal  `json:"btwPercentage,omitempty"`
+	DatumVanaf    LocalTime `json:"datumVanaf,omitzero"`
+	DatumTotEnMet LocalTime `json:"datumTotEnMet,omitzero"`
+}
+
+// VatRates are one country's VAT rates for OSS: the spec's VatRatesModel,
+// from GET /v2/vatrates. CountryCode is ISO 3166 alpha-3 ("DEU").
+type VatRates struct {
+	CountryCode string    `json:"countryCode,omitempty"`
+	VatRates    []VatRate `json:"vatRates,omitempty"`
+}
+
+// A VatRate is one rate of a country (the spec's VatRateModel): RateCode is
+// SR (standard), RRH, RRL (reduced high, low), PR (parking) or SRR (super
+// reduced) (vat-rounding.md §3.2).
+type VatRate struct {
+	RateCode  string    `json:"rateCode,omitempty"`
+	Rate      *Decimal  `json:"rate,omitempty"`
+	ValidFrom LocalTime `json:"validFrom,omitzero"`
+}
+
+// A Kostenplaats is a cost centre: the spec's KostenplaatsModel, from GET
+// /v2/kostenplaatsen. A verkooporder refers to one by id.
+type Kostenplaats struct {
+	Omschrijving string `json:"omschrijving,omitempty"`
+	Nonactief    *bool  `json:"nonactief,omitempty"`
+	Nummer       *int   `json:"nummer,omitempty"`
+	ID           ID     `json:"id,omitempty"`
+	URI          string `json:"uri,omitempty"` // read-only
+}

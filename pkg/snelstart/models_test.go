@@ -52,6 +52,10 @@ var models = []struct {
 	{snelstart.Prijsafspraak{}, "Prijsafspraken.PrijsafspraakModel", nil},
 	{snelstart.Land{}, "Landen.LandModel", nil},
 	{snelstart.CompanyInfo{}, "CompanyInfo.CompanyInfoModel", nil},
+	{snelstart.BtwTarief{}, "BtwTarieven.BtwTariefModel", nil},
+	{snelstart.VatRates{}, "VatRates.VatRatesModel", nil},
+	{snelstart.VatRate{}, "VatRates.VatRateModel", nil},
+	{snelstart.Kostenplaats{}, "Kostenplaatsen.KostenplaatsModel", nil},
 }
 
 // enums lists the constants of each enumeration type, to compare with the

@@ -55,6 +55,9 @@ const (
 	PathVerkoopOrder          = "/v2/verkooporders/{id}"         //
 	PathVerkoopFacturen       = "/v2/verkoopfacturen"            // sales invoices: [VerkoopFactuur]; OData, $top ≤ 500
 	PathVerkoopFactuur        = "/v2/verkoopfacturen/{id}"       //
+	PathBtwTarieven           = "/v2/btwtarieven"                // Dutch VAT rates by soort and date: [BtwTarief]
+	PathVatRates              = "/v2/vatrates"                   // EU countries' VAT rates (OSS): [VatRates]
+	PathKostenplaatsen        = "/v2/kostenplaatsen"             // cost centres: [Kostenplaats]
 )
 
 // ItemPath returns template with its "{id}" replaced by id, escaped:
@@ -111,6 +114,9 @@ func Endpoints() []Endpoint {
 		{http.MethodGet, PathEcho, ""},
 		{http.MethodGet, PathLanden, ScopeSettingsRead},
 		{http.MethodGet, PathLand, ScopeSettingsRead},
+		{http.MethodGet, PathBtwTarieven, ScopeSettingsRead},
+		{http.MethodGet, PathVatRates, ScopeSettingsRead},
+		{http.MethodGet, PathKostenplaatsen, ScopeSettingsRead},
 		{http.MethodGet, PathArtikelOmzetgroepen, ScopeArtikelenRead},
 		{http.MethodGet, PathArtikelOmzetgroep, ScopeArtikelenRead},
 		{http.MethodGet, PathVerkoopOrderSjablonen, ScopeOrdersRead},

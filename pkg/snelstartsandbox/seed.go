@@ -52,16 +52,8 @@ type SeedAdministratie struct {
 	VerkoopFacturen       []snelstart.VerkoopFactuur       `json:"verkoopfacturen,omitempty"`
 }
 
-// A BtwTarief is a VAT percentage for a btw-soort over a period: the spec's
-// BtwTariefModel, as GET /v2/btwtarieven returns it. The percentage of an
-// order line is that of the row whose period holds the order's datum. A zero
-// DatumTotEnMet means open-ended.
-type BtwTarief struct {
-	BtwSoort      snelstart.BtwSoort  `json:"btwSoort"`
-	BtwPercentage snelstart.Decimal   `json:"btwPercentage"`
-	DatumVanaf    snelstart.LocalTime `json:"datumVanaf,omitzero"`
-	DatumTotEnMet snelstart.LocalTime `json:"datumTotEnMet,omitzero"`
-}
+// A BtwTarief is a row of GET /v2/btwtarieven: [snelstart.BtwTarief].
+type BtwTarief = snelstart.BtwTarief
 
 // PrijsIngave says how a [KlantAfspraak] sets the price (the spec's
 // prijsIngave of KlantAfsprakenModel).
@@ -234,7 +226,7 @@ var allScopes = []string{
 // defaultBtwTarieven is the Dutch table of vat-rounding.md §3.2.
 func defaultBtwTarieven() []BtwTarief {
 	d := func(s string) snelstart.LocalTime { lt, _ := snelstart.ParseLocalTime(s + "T00:00:00"); return lt }
-	p := func(n int64) snelstart.Decimal { return dec(n, 0) }
+	p := func(n int64) *snelstart.Decimal { return snelstart.Ptr(dec(n, 0)) }
 	return []BtwTarief{
 		{BtwSoort: snelstart.BtwSoortGeen, BtwPercentage: p(0), DatumVanaf: d("1900-01-01")},
 		{BtwSoort: snelstart.BtwSoortLaag, BtwPercentage: p(6), DatumVanaf: d("1986-10-01"), DatumTotEnMet: d("2018-12-31")},
