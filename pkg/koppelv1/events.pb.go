@@ -128,13 +128,20 @@ func (x *OrderEvent) GetBooking() *Booking {
 
 // CustomerResolution ties an order to one SnelStart relatie.
 type CustomerResolution struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RelatieId     string                 `protobuf:"bytes,1,opt,name=relatie_id,json=relatieId,proto3" json:"relatie_id,omitempty"` // SnelStart GUID
-	Relatiecode   int64                  `protobuf:"varint,2,opt,name=relatiecode,proto3" json:"relatiecode,omitempty"`             // SnelStart's customer number
-	MatchedBy     string                 `protobuf:"bytes,3,opt,name=matched_by,json=matchedBy,proto3" json:"matched_by,omitempty"` // the rule that matched, e.g. "email_and_postcode", "created", "fixed"
-	MatchKey      string                 `protobuf:"bytes,4,opt,name=match_key,json=matchKey,proto3" json:"match_key,omitempty"`    // the normalized key used, e.g. "email:jan@voorbeeld.nl"
-	Created       bool                   `protobuf:"varint,5,opt,name=created,proto3" json:"created,omitempty"`                     // koppel created the relatie for this order
-	Updated       bool                   `protobuf:"varint,6,opt,name=updated,proto3" json:"updated,omitempty"`                     // koppel updated it from the shop (add_and_update)
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	RelatieId   string                 `protobuf:"bytes,1,opt,name=relatie_id,json=relatieId,proto3" json:"relatie_id,omitempty"` // SnelStart GUID
+	Relatiecode int64                  `protobuf:"varint,2,opt,name=relatiecode,proto3" json:"relatiecode,omitempty"`             // SnelStart's customer number
+	MatchedBy   string                 `protobuf:"bytes,3,opt,name=matched_by,json=matchedBy,proto3" json:"matched_by,omitempty"` // the rule that matched, e.g. "email_and_postcode", "created", "fixed"
+	MatchKey    string                 `protobuf:"bytes,4,opt,name=match_key,json=matchKey,proto3" json:"match_key,omitempty"`    // the normalized key used, e.g. "email:jan@voorbeeld.nl"
+	Created     bool                   `protobuf:"varint,5,opt,name=created,proto3" json:"created,omitempty"`                     // koppel created the relatie for this order
+	Updated     bool                   `protobuf:"varint,6,opt,name=updated,proto3" json:"updated,omitempty"`                     // koppel updated it from the shop (add_and_update)
+	// regime is the order's VAT regime as the customers stage decided it
+	// (package vat): "domestic", "icp", "export" or "oss".
+	Regime string `protobuf:"bytes,7,opt,name=regime,proto3" json:"regime,omitempty"`
+	// btw_nummer and land are the relatie card's btwNummer and vestigingsadres
+	// country (alpha-2) as koppel left them: SnelStart chooses ICP from them.
+	BtwNummer     string `protobuf:"bytes,8,opt,name=btw_nummer,json=btwNummer,proto3" json:"btw_nummer,omitempty"`
+	Land          string `protobuf:"bytes,9,opt,name=land,proto3" json:"land,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -209,6 +216,27 @@ func (x *CustomerResolution) GetUpdated() bool {
 		return x.Updated
 	}
 	return false
+}
+
+func (x *CustomerResolution) GetRegime() string {
+	if x != nil {
+		return x.Regime
+	}
+	return ""
+}
+
+func (x *CustomerResolution) GetBtwNummer() string {
+	if x != nil {
+		return x.BtwNummer
+	}
+	return ""
+}
+
+func (x *CustomerResolution) GetLand() string {
+	if x != nil {
+		return x.Land
+	}
+	return ""
 }
 
 // ArticleResolution ties one order line to one SnelStart artikel.
@@ -606,7 +634,7 @@ const file_koppel_v1_events_proto_rawDesc = "" +
 	"\bcustomer\x18\n" +
 	" \x01(\v2\x1d.koppel.v1.CustomerResolutionR\bcustomer\x128\n" +
 	"\barticles\x18\v \x03(\v2\x1c.koppel.v1.ArticleResolutionR\barticles\x12,\n" +
-	"\abooking\x18\f \x01(\v2\x12.koppel.v1.BookingR\abooking\"\xc5\x01\n" +
+	"\abooking\x18\f \x01(\v2\x12.koppel.v1.BookingR\abooking\"\x90\x02\n" +
 	"\x12CustomerResolution\x12\x1d\n" +
 	"\n" +
 	"relatie_id\x18\x01 \x01(\tR\trelatieId\x12 \n" +
@@ -615,7 +643,11 @@ const file_koppel_v1_events_proto_rawDesc = "" +
 	"matched_by\x18\x03 \x01(\tR\tmatchedBy\x12\x1b\n" +
 	"\tmatch_key\x18\x04 \x01(\tR\bmatchKey\x12\x18\n" +
 	"\acreated\x18\x05 \x01(\bR\acreated\x12\x18\n" +
-	"\aupdated\x18\x06 \x01(\bR\aupdated\"\xe0\x02\n" +
+	"\aupdated\x18\x06 \x01(\bR\aupdated\x12\x16\n" +
+	"\x06regime\x18\a \x01(\tR\x06regime\x12\x1d\n" +
+	"\n" +
+	"btw_nummer\x18\b \x01(\tR\tbtwNummer\x12\x12\n" +
+	"\x04land\x18\t \x01(\tR\x04land\"\xe0\x02\n" +
 	"\x11ArticleResolution\x12\x17\n" +
 	"\aline_id\x18\x01 \x01(\tR\x06lineId\x12\x1d\n" +
 	"\n" +
