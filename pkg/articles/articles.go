@@ -18,14 +18,28 @@
 //
 // # Processing
 //
-// With add a SKU that matches no article is created in the profile's
-// revenue group (articles.revenue_group) with the SKU as artikelcode, the
-// line's name as omschrijving and the shop's unit price as verkoopprijs;
-// add_and_update also keeps omschrijving and verkoopprijs current with the
-// shop; manual never writes, and dead-letters an order with an unknown SKU.
-// The shipping, fee and discount articles (orders.shipping_article …) are
-// looked up by artikelcode and never created: a missing one is a dead
-// letter.
+// With add a SKU that matches no article is created with the SKU as
+// artikelcode, the line's name as omschrijving and the shop's unit price
+// as verkoopprijs; add_and_update also keeps omschrijving and verkoopprijs
+// current with the shop; manual never writes, and dead-letters an order
+// with an unknown SKU. The shipping, fee and discount articles
+// (orders.shipping_article …) are looked up by artikelcode and never
+// created: a missing one is a dead letter.
+//
+// # VAT
+//
+// SnelStart takes a line's VAT from its article's omzetgroep, whose
+// btw-soort (Hoog, Laag, Geen) has a dated rate. The stage therefore puts
+// a new article in the omzetgroep of the btw-soort of the rate the shop
+// charged (package vat tells the soort from the order's regime and the
+// administration's rate table; articles.revenue_groups, else SnelStart's
+// omzetgroepen, tell the group), and checks that a found article's
+// omzetgroep has that soort. A mismatch is a dead letter, or with
+// articles.on_rate_mismatch rate_article the line is resolved to the rate
+// article OMZET-<SOORT> of the shop's soort. ICP and export orders, free
+// lines and lines without a rate tell no soort: their new articles go into
+// articles.revenue_group (else the Hoog group), and found ones are taken
+// as they are. Every resolution carries its article's btw-soort.
 //
 // # Effects once
 //
@@ -60,6 +74,7 @@ import (
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/profile"
 	"github.com/koppel/koppel/pkg/snelstart"
+	"github.com/koppel/koppel/pkg/vat"
 )
 
 // StageName names the stage in its consumer ("koppel-articles"), its dead
@@ -124,8 +139,11 @@ type Options struct {
 	// its omschrijving and verkoopprijs. Default 1 hour; negative: never.
 	VerifyAfter time.Duration
 	// Location is the administration's time zone, which dates a price
-	// lookup; default Europe/Amsterdam.
+	// lookup and the VAT rates; default Europe/Amsterdam.
 	Location *time.Location
+	// VAT reads the administrations' VAT facts (rate table, OSS); the
+	// stages of one process may share one. Default: a Source of its own.
+	VAT *vat.Source
 	// Logger receives one line per resolved order; default: discard.
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
@@ -139,16 +157,17 @@ type Resolver struct {
 	o        Options
 	profiles map[string]*profile.Profile
 	log      *slog.Logger
+	vat      *vat.Source
 
 	mu       sync.Mutex
 	settings map[string]*adminSettings // by profile
 }
 
 // adminSettings are the parts of an administration that shape the articles
-// koppel writes.
+// koppel writes, and its omzetgroepen.
 type adminSettings struct {
-	group        snelstart.ID // the revenue group of articles.revenue_group
-	exclusief    bool         // verkoopprijs excludes VAT
+	groups       groups
+	exclusief    bool // verkoopprijs excludes VAT
 	numericCodes bool
 	maxCode      int
 	decimals     int32
@@ -181,7 +200,10 @@ func New(o Options) (*Resolver, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	r := &Resolver{o: o, profiles: map[string]*profile.Profile{}, log: o.Logger, settings: map[string]*adminSettings{}}
+	if o.VAT == nil {
+		o.VAT = &vat.Source{}
+	}
+	r := &Resolver{o: o, profiles: map[string]*profile.Profile{}, log: o.Logger, vat: o.VAT, settings: map[string]*adminSettings{}}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -191,10 +213,16 @@ func New(o Options) (*Resolver, error) {
 		// The defaults of package profile, for profiles not made by it.
 		p.Articles.Processing = cmp.Or(p.Articles.Processing, ProcessAdd)
 		p.Orders.Lines = cmp.Or(p.Orders.Lines, "full")
+		p.Articles.OnRateMismatch = cmp.Or(p.Articles.OnRateMismatch, profile.RateMismatchDeadLetter)
 		switch p.Articles.Processing {
 		case ProcessAdd, ProcessAddAndUpdate, ProcessManual:
 		default:
 			return nil, fmt.Errorf("articles: profile %s: unknown articles.processing %q", p.ID, p.Articles.Processing)
+		}
+		switch p.Articles.OnRateMismatch {
+		case profile.RateMismatchDeadLetter, profile.RateMismatchRateArticle:
+		default:
+			return nil, fmt.Errorf("articles: profile %s: unknown articles.on_rate_mismatch %q", p.ID, p.Articles.OnRateMismatch)
 		}
 		if _, err := codeField(p); err != nil {
 			return nil, fmt.Errorf("articles: profile %s: %w", p.ID, err)
@@ -241,12 +269,16 @@ func codeField(p *profile.Profile) (string, error) {
 
 // Resolve sets ev.Articles: one [koppelv1.ArticleResolution] per order
 // line (kind product), in line order, then one for each of the shipping,
-// fee and discount articles the profile configures and the order uses.
-// Errors follow [orderstage.Func]: a line without a SKU, an unknown SKU
-// under manual processing, an ambiguous or inactive article, a missing
-// configured article or a refusal by SnelStart is permanent, with a reason
-// that names the SKU; an outage, or a write another worker is busy with,
-// is transient.
+// fee and discount articles the profile configures and the order uses;
+// each carries the btw-soort of its article's omzetgroep. Errors follow
+// [orderstage.Func]: a line without a SKU, an unknown SKU under manual
+// processing, an ambiguous or inactive article, a missing configured
+// article, a rate no btw-soort has, an article whose omzetgroep has
+// another btw-soort than the shop's rate (unless on_rate_mismatch is
+// rate_article), a profile whose revenue groups do not fit SnelStart or a
+// refusal by SnelStart is permanent, with a reason that names the SKU or
+// the setting; an outage, or a write another worker is busy with, is
+// transient.
 func (r *Resolver) Resolve(ctx context.Context, ev *koppelv1.OrderEvent) error {
 	o := ev.GetOrder()
 	p, ok := r.profiles[o.GetProfile()]
@@ -291,6 +323,7 @@ type article struct {
 	Code         string       `json:"code"`
 	Omschrijving string       `json:"omschrijving,omitempty"`
 	Verkoopprijs string       `json:"verkoopprijs,omitempty"`
+	Groep        snelstart.ID `json:"groep,omitempty"`       // its artikelomzetgroep
 	Verified     int64        `json:"verified"`              // unix seconds: last read from SnelStart
 	CreatedFor   string       `json:"created_for,omitempty"` // the order koppel created it for
 
@@ -310,6 +343,12 @@ type job struct {
 	// holdLock keeps a SKU's find-or-create lock until it expires, after
 	// a create whose outcome is unknown.
 	holdLock bool
+
+	// The order's VAT regime and the administration's VAT facts, once
+	// decided: see vatDecision.
+	decided  bool
+	decision vat.Decision
+	facts    vat.Facts
 }
 
 func (j *job) resolve(ctx context.Context) ([]*koppelv1.ArticleResolution, error) {
@@ -318,22 +357,9 @@ func (j *job) resolve(ctx context.Context) ([]*koppelv1.ArticleResolution, error
 	}
 	var out []*koppelv1.ArticleResolution
 	for _, l := range j.o.GetLines() {
-		sku := strings.TrimSpace(l.GetSku())
-		a, ok := j.done[sku]
-		if !ok {
-			var err error
-			if a, err = j.product(ctx, sku, l); err != nil {
-				return nil, err
-			}
-			j.done[sku] = a
-		}
-		ar := a.resolution(l.GetLineId(), KindProduct)
-		if j.p.Orders.Lines == LinesCodeAndQuantity {
-			price, err := j.agreedPrice(ctx, a, l)
-			if err != nil {
-				return nil, err
-			}
-			ar.AgreedPrice = price
+		ar, err := j.line(ctx, l)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, ar)
 	}
@@ -355,9 +381,54 @@ func (j *job) resolve(ctx context.Context) ([]*koppelv1.ArticleResolution, error
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, a.resolution("", s.kind))
+		g, err := j.groupOf(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a.resolution("", s.kind, g.soort))
 	}
 	return out, nil
+}
+
+// line resolves a product line: the article of its SKU (found, or created
+// in the omzetgroep of the btw-soort of the line's rate), checked against
+// that soort (see [job.target]), kept current under add_and_update, with
+// the customer's price of the product when the line mode needs it.
+func (j *job) line(ctx context.Context, l *koppelv1.Line) (*koppelv1.ArticleResolution, error) {
+	sku := strings.TrimSpace(l.GetSku())
+	v, err := j.lineVAT(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	a, seen := j.done[sku]
+	if !seen {
+		if a, err = j.find(ctx, j.extra, sku, l, v); err != nil {
+			return nil, err
+		}
+	}
+	t, err := j.target(ctx, a, sku, l, v)
+	if err != nil {
+		return nil, err
+	}
+	if !seen {
+		if j.p.Articles.Processing == ProcessAddAndUpdate && !a.created {
+			if err := j.update(ctx, a, sku, l); err != nil {
+				return nil, err
+			}
+		}
+		j.done[sku] = a
+	}
+	ar := t.a.resolution(l.GetLineId(), KindProduct, t.soort)
+	ar.RateArticle = t.rateArticle
+	if j.p.Orders.Lines == LinesCodeAndQuantity {
+		// The customer's price is the product's, on a rate article too.
+		price, err := j.agreedPrice(ctx, a, l)
+		if err != nil {
+			return nil, err
+		}
+		ar.AgreedPrice = price
+	}
+	return ar, nil
 }
 
 func nonZero(s string) bool {
@@ -365,9 +436,9 @@ func nonZero(s string) bool {
 	return err == nil && !d.IsZero()
 }
 
-func (a *article) resolution(lineID, kind string) *koppelv1.ArticleResolution {
+func (a *article) resolution(lineID, kind string, soort snelstart.BtwSoort) *koppelv1.ArticleResolution {
 	return &koppelv1.ArticleResolution{LineId: lineID, ArtikelId: string(a.ID), Artikelcode: a.Code, Created: a.created,
-		Updated: a.updated, Omschrijving: a.Omschrijving, Verkoopprijs: a.Verkoopprijs, Kind: kind}
+		Updated: a.updated, Omschrijving: a.Omschrijving, Verkoopprijs: a.Verkoopprijs, Kind: kind, BtwSoort: string(soort)}
 }
 
 // checkSKUs applies the no-SKU rule: a line without a SKU cannot be tied to
@@ -387,27 +458,10 @@ func (j *job) checkSKUs() error {
 		j.o.GetShopOrderId(), strings.Join(missing, ", "), map[bool]string{true: "has", false: "have"}[len(missing) == 1]))
 }
 
-// product resolves the article of a line's SKU: from the cache, else by
-// looking it up under the SKU's lock, creating it when the profile says
-// add; with add_and_update it then keeps omschrijving and verkoopprijs
-// current with the line.
-func (j *job) product(ctx context.Context, sku string, l *koppelv1.Line) (*article, error) {
-	a, err := j.find(ctx, j.extra, sku, l)
-	if err != nil {
-		return nil, err
-	}
-	if j.p.Articles.Processing == ProcessAddAndUpdate && !a.created {
-		if err := j.update(ctx, a, sku, l); err != nil {
-			return nil, err
-		}
-	}
-	return a, nil
-}
-
 // service resolves a configured shipping, fee or discount article by
 // artikelcode; it is never created.
 func (j *job) service(ctx context.Context, setting, code string) (*article, error) {
-	a, err := j.find(ctx, "", code, nil)
+	a, err := j.find(ctx, "", code, nil, lineVAT{})
 	var nf *notFound
 	if errors.As(err, &nf) {
 		return nil, pipeline.Permanent(fmt.Errorf("articles: order %s: %s is %q, but SnelStart has no active article with that artikelcode: create it (in the revenue group whose VAT it must carry) or correct the profile, then replay the order",
@@ -424,8 +478,9 @@ func (e *notFound) Error() string { return "no article for SKU " + e.sku }
 
 // find returns the article of sku (by artikelcode when extra is "", else
 // by the extra field extra). l is the order line for a product, which may
-// be created; nil for a service article, which may not.
-func (j *job) find(ctx context.Context, extra, sku string, l *koppelv1.Line) (*article, error) {
+// be created (in the omzetgroep of v); nil for a service or rate article,
+// which may not.
+func (j *job) find(ctx context.Context, extra, sku string, l *koppelv1.Line, v lineVAT) (*article, error) {
 	cacheKey := j.cacheKey(extra, sku)
 	if a, ok, err := j.fromCache(ctx, cacheKey); err != nil || ok {
 		return a, err
@@ -462,7 +517,7 @@ func (j *job) find(ctx context.Context, extra, sku string, l *koppelv1.Line) (*a
 			return nil, pipeline.Permanent(fmt.Errorf("articles: order %s: unknown SKU %q: SnelStart has no active article with %s %q, and articles.processing is manual, so koppel creates none: create the article in SnelStart, then replay the order",
 				j.o.GetShopOrderId(), sku, describeField(extra), sku))
 		}
-		if a, err = j.create(ctx, extra, sku, l); err != nil {
+		if a, err = j.create(ctx, extra, sku, l, v); err != nil {
 			return nil, err
 		}
 	}
@@ -557,22 +612,30 @@ func pick(arts []snelstart.Artikel, extra, sku string) (exact, folded []*snelsta
 
 func fromArtikel(a *snelstart.Artikel) *article {
 	out := &article{ID: a.ID, Code: a.Artikelcode, Omschrijving: a.Omschrijving}
+	if a.ArtikelOmzetgroep != nil {
+		out.Groep = a.ArtikelOmzetgroep.ID
+	}
 	if a.Verkoopprijs != nil {
 		out.Verkoopprijs = a.Verkoopprijs.String()
 	}
 	return out
 }
 
-// create makes the article of sku, once: under the ledger key
-// <code field>:<sku>. An article koppel made for the SKU earlier is
-// reused; if it was since deleted in SnelStart, a new generation of the key
-// is claimed.
-func (j *job) create(ctx context.Context, extra, sku string, l *koppelv1.Line) (*article, error) {
-	s, err := j.r.settingsOf(ctx, j.p, j.c)
+// create makes the article of sku for line l, whose rate needs btw-soort
+// v, once: under the ledger key <code field>:<sku>. An article koppel made
+// for the SKU earlier is reused (and then checked like any found one); if
+// it was since deleted in SnelStart, a new generation of the key is
+// claimed.
+func (j *job) create(ctx context.Context, extra, sku string, l *koppelv1.Line, v lineVAT) (*article, error) {
+	s, err := j.r.settingsOf(ctx, j.p, j.c, false)
 	if err != nil {
 		return nil, err
 	}
-	want, err := j.newArtikel(s, extra, sku, l)
+	g, err := j.groupFor(s, sku, l, v)
+	if err != nil {
+		return nil, err
+	}
+	want, err := j.newArtikel(s, g, extra, sku, l)
 	if err != nil {
 		return nil, err
 	}
@@ -609,6 +672,7 @@ func (j *job) create(ctx context.Context, extra, sku string, l *koppelv1.Line) (
 		}
 		a := fromArtikel(made)
 		a.created, a.CreatedFor = true, j.o.GetShopOrderId()
+		a.Groep = cmp.Or(a.Groep, g.id)
 		if err := j.r.o.Store.Complete(ctx, key, j.owner, []byte(string(a.ID)+" "+j.o.GetShopOrderId())); err != nil {
 			j.r.log.WarnContext(ctx, "artikel created but not recorded in the ledger", "profile", j.p.ID, "order", j.o.GetShopOrderId(), "artikel_id", a.ID, "error", err)
 		}
@@ -656,7 +720,7 @@ func (j *job) post(ctx context.Context, key, extra, sku string, want *snelstart.
 	case errors.Is(err, snelstart.ErrOutcomeUnknown):
 		if a, lerr := j.lookup(ctx, extra, sku); lerr == nil && a != nil {
 			return &snelstart.Artikel{ID: a.ID, Artikelcode: a.Code, Omschrijving: a.Omschrijving, Verkoopprijs: decimalPtr(a.Verkoopprijs),
-				ExtraVelden: want.ExtraVelden}, nil
+				ArtikelOmzetgroep: snelstart.RefTo(cmp.Or(a.Groep, want.ArtikelOmzetgroep.ID)), ExtraVelden: want.ExtraVelden}, nil
 		}
 		j.holdLock = true
 		return nil, fmt.Errorf("articles: order %s: create the article of SKU %q: the outcome is unknown and it was not found yet; koppel looks again before writing: %w", j.o.GetShopOrderId(), sku, err)
@@ -686,11 +750,10 @@ func decimalPtr(s string) *snelstart.Decimal {
 
 // newArtikel returns the article koppel creates for a line: artikelcode
 // the SKU (which must suit the administration's artikelcode rules),
-// omschrijving the line's name, artikelOmzetgroep the profile's revenue
-// group, verkoopprijs the shop's unit price incl. or excl. VAT as the
-// administration keeps its prices, and with an extra code field that field
-// set to the SKU.
-func (j *job) newArtikel(s *adminSettings, extra, sku string, l *koppelv1.Line) (*snelstart.Artikel, error) {
+// omschrijving the line's name, artikelOmzetgroep g, verkoopprijs the
+// shop's unit price incl. or excl. VAT as the administration keeps its
+// prices, and with an extra code field that field set to the SKU.
+func (j *job) newArtikel(s *adminSettings, g omzetgroep, extra, sku string, l *koppelv1.Line) (*snelstart.Artikel, error) {
 	switch {
 	case s.numericCodes && strings.Trim(sku, "0123456789") != "":
 		return nil, pipeline.Permanent(fmt.Errorf("articles: order %s: SKU %q cannot become an artikelcode: this administration uses numeric artikelcodes (ART-0003); create the article in SnelStart, then replay the order", j.o.GetShopOrderId(), sku))
@@ -700,7 +763,7 @@ func (j *job) newArtikel(s *adminSettings, extra, sku string, l *koppelv1.Line) 
 	a := &snelstart.Artikel{
 		Artikelcode:       sku,
 		Omschrijving:      omschrijving(l, sku),
-		ArtikelOmzetgroep: snelstart.RefTo(s.group),
+		ArtikelOmzetgroep: snelstart.RefTo(g.id),
 		Verkoopprijs:      shopPrice(s, l),
 	}
 	if extra != "" {
@@ -742,7 +805,7 @@ func shopPrice(s *adminSettings, l *koppelv1.Line) *snelstart.Decimal {
 // (add_and_update), once per order revision: under the ledger key
 // <artikel id>:<shop order id>:<revision>.
 func (j *job) update(ctx context.Context, a *article, sku string, l *koppelv1.Line) error {
-	s, err := j.r.settingsOf(ctx, j.p, j.c)
+	s, err := j.r.settingsOf(ctx, j.p, j.c, false)
 	if err != nil {
 		return err
 	}
@@ -849,11 +912,7 @@ func (j *job) agreedPrice(ctx context.Context, a *article, l *koppelv1.Line) (st
 	if qty.IsZero() {
 		qty = decimal.NewFromInt(1)
 	}
-	day := j.r.o.Now()
-	if t := j.o.GetCreatedAt(); t != nil {
-		day = t.AsTime()
-	}
-	y, m, d := day.In(j.r.o.Location).Date()
+	y, m, d := j.day().Date()
 	datum := snelstart.LocalDate(y, m, d)
 	cacheKey := "articles:" + j.p.ID + ":price:" + string(a.ID) + ":" + string(relatie) + ":" + qty.String() + ":" + datum.String() + ":" + a.Verkoopprijs
 	if v, ok, err := j.r.o.Store.CacheGet(ctx, cacheKey); err != nil {
@@ -894,7 +953,8 @@ func (j *job) fromCache(ctx context.Context, cacheKey string) (*article, bool, e
 		return nil, false, nil
 	}
 	a.created = a.CreatedFor != "" && a.CreatedFor == j.o.GetShopOrderId()
-	if va := j.r.o.VerifyAfter; va > 0 && j.r.o.Now().Sub(time.Unix(a.Verified, 0)) > va {
+	// An entry from before the stage kept the omzetgroep is read again too.
+	if va := j.r.o.VerifyAfter; a.Groep == "" || va > 0 && j.r.o.Now().Sub(time.Unix(a.Verified, 0)) > va {
 		fresh, gone, err := j.get(ctx, a.ID)
 		if err != nil {
 			return nil, false, err
@@ -906,7 +966,7 @@ func (j *job) fromCache(ctx context.Context, cacheKey string) (*article, bool, e
 			}
 			return nil, false, nil
 		}
-		a.Code, a.Omschrijving, a.Verkoopprijs = fresh.Code, fresh.Omschrijving, fresh.Verkoopprijs
+		a.Code, a.Omschrijving, a.Verkoopprijs, a.Groep = fresh.Code, fresh.Omschrijving, fresh.Verkoopprijs, fresh.Groep
 		j.cacheSet(ctx, cacheKey, &a)
 	}
 	return &a, true, nil
@@ -950,13 +1010,16 @@ func (j *job) readErr(what string, err error) error {
 }
 
 // settingsOf reads, once per profile, the administration's article
-// settings (GET /companyInfo) and the id of the revenue group numbered
-// articles.revenue_group (GET /artikelomzetgroepen, which has no OData).
-func (r *Resolver) settingsOf(ctx context.Context, p *profile.Profile, c *snelstart.Client) (*adminSettings, error) {
+// settings (GET /companyInfo) and its omzetgroepen (GET
+// /artikelomzetgroepen, which has no OData), and plans where koppel
+// creates articles of each btw-soort (see planGroups); fresh reads them
+// again. Revenue group settings that do not fit SnelStart are a permanent
+// error naming the setting.
+func (r *Resolver) settingsOf(ctx context.Context, p *profile.Profile, c *snelstart.Client, fresh bool) (*adminSettings, error) {
 	r.mu.Lock()
 	s := r.settings[p.ID]
 	r.mu.Unlock()
-	if s != nil {
+	if s != nil && !fresh {
 		return s, nil
 	}
 	wrap := func(what string, err error) error {
@@ -970,7 +1033,7 @@ func (r *Resolver) settingsOf(ctx context.Context, p *profile.Profile, c *snelst
 	if err != nil {
 		return nil, wrap("read companyInfo", err)
 	}
-	groups, err := c.ListArtikelOmzetgroepen(ctx)
+	list, err := c.ListArtikelOmzetgroepen(ctx)
 	if err != nil {
 		return nil, wrap("read artikelomzetgroepen", err)
 	}
@@ -984,14 +1047,9 @@ func (r *Resolver) settingsOf(ctx context.Context, p *profile.Profile, c *snelst
 	if info.AantalDecimalenArtikelprijzen != nil {
 		s.decimals = int32(*info.AantalDecimalenArtikelprijzen)
 	}
-	for _, g := range groups {
-		if g.Nummer != nil && *g.Nummer == p.Articles.RevenueGroup {
-			s.group = g.ID
-		}
-	}
-	if s.group == "" {
-		return nil, pipeline.Permanent(fmt.Errorf("articles: profile %s: articles.revenue_group %d is not an artikelomzetgroep in SnelStart: koppel cannot create articles; correct the profile, then replay the order",
-			p.ID, p.Articles.RevenueGroup))
+	if s.groups, err = planGroups(p.Articles, list); err != nil {
+		return nil, pipeline.Permanent(fmt.Errorf("articles: profile %s: %w: koppel cannot create articles in, or check the VAT of, the right omzetgroep; correct the profile, then replay the order",
+			p.ID, err))
 	}
 	r.mu.Lock()
 	r.settings[p.ID] = s

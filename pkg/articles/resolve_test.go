@@ -120,9 +120,6 @@ func newResolver(t testing.TB, s *sandbox, store idempotency.Store, p profile.Pr
 	if p.Articles.CodeField == "" {
 		p.Articles.CodeField = articles.FieldArtikelcode
 	}
-	if p.Articles.RevenueGroup == 0 {
-		p.Articles.RevenueGroup = 1
-	}
 	o := articles.Options{
 		Profiles: []profile.Profile{p},
 		Clients:  func(string) (*snelstart.Client, error) { return s.client, nil },
