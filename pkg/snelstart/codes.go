@@ -90,3 +90,18 @@ const (
 	CodeExtraVeldTooManyPlaces = "REF-0013" // money value with more than 4 decimals
 	CodeExtraVeldInvalidJSON   = "REF-0016" // invalid JSON
 )
+
+// Boeking codes (BOE), the few that concern what a verkooporder refers to.
+// SnelStart documents them for boekingen; whether a verkooporder answers
+// them too is not published (vat-rounding.md §8 item 7).
+const (
+	CodeKostenplaatsNotFound  = "BOE-0019" // "De kostenplaats is niet gevonden": no such cost centre
+	CodeKostenplaatsNonactief = "BOE-0026" // "De kostenplaats is verwijderd en staat op nonactief": the cost centre is inactive
+	CodeBoekenOpEUNotAllowed  = "BOE-0080" // "Voor deze klant is boeken op een omzetrekening voor EU niet toegestaan": EU revenue for a customer without a valid btwNummer (vat-rounding.md §3.4)
+	CodeGrootboekfunctieNone  = "BOE-0081" // "Er is geen grootboekrekening aanwezig voor de volgende grootboekfuncties": a ledger with the function the booking needs is missing
+)
+
+// Kostenplaats codes (KPL), the one koppel can meet.
+const (
+	CodeKPLNotFound = "KPL-0001" // "Kostenplaats niet gevonden": no such cost centre
+)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 )
 
@@ -57,4 +58,21 @@ func (c *Client) ListVatRates(ctx context.Context) ([]VatRates, error) {
 // scope settings:read; no OData).
 func (c *Client) ListKostenplaatsen(ctx context.Context) ([]Kostenplaats, error) {
 	return getAll[Kostenplaats](ctx, c, PathKostenplaatsen)
+}
+
+// UpdateCompanyInfo changes the administration's settings (PUT
+// /v2/companyInfo, scope settings:write) and returns them as SnelStart then
+// holds them. SnelStart changes only FactureerBuitenlandsBtw, the switch for
+// charging the customer's EU country's VAT (OSS; vat-rounding.md §3.6); the
+// spec says the other fields are not updated. SnelStart does not apply the
+// switch to the past.
+func (c *Client) UpdateCompanyInfo(ctx context.Context, info *CompanyInfo) (*CompanyInfo, error) {
+	if info == nil {
+		return nil, &opError{op: "PUT " + PathCompanyInfo, lead: []error{ErrInvalidRequest}, err: errors.New("nil company info")}
+	}
+	var v CompanyInfo
+	if err := c.do(ctx, request{method: http.MethodPut, template: PathCompanyInfo, path: PathCompanyInfo, body: info, out: &v}); err != nil {
+		return nil, err
+	}
+	return &v, nil
 }

@@ -95,6 +95,7 @@ const (
 	ScopeRelatiesRead   = "relaties:read"
 	ScopeRelatiesWrite  = "relaties:write"
 	ScopeSettingsRead   = "settings:read"
+	ScopeSettingsWrite  = "settings:write"
 )
 
 // An Endpoint is one API operation koppel uses, with the scope its token
@@ -111,6 +112,7 @@ type Endpoint struct {
 func Endpoints() []Endpoint {
 	return []Endpoint{
 		{http.MethodGet, PathCompanyInfo, ScopeSettingsRead},
+		{http.MethodPut, PathCompanyInfo, ScopeSettingsWrite}, // changes only factureerBuitenlandsBtw
 		{http.MethodGet, PathEcho, ""},
 		{http.MethodGet, PathLanden, ScopeSettingsRead},
 		{http.MethodGet, PathLand, ScopeSettingsRead},

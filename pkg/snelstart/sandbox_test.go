@@ -302,6 +302,47 @@ func TestSandboxVerkoopOrder(t *testing.T) {
 	}
 }
 
+// TestSandboxVATSettings reads the EU VAT rates and the cost centres,
+// switches OSS on with UpdateCompanyInfo, and books an order for a German
+// consumer at Germany's rate, all through the client and its spec checks.
+func TestSandboxVATSettings(t *testing.T) {
+	_, url := sandbox(t, snelstartsandbox.Options{})
+	c := sandboxClient(t, url)
+	ctx := context.Background()
+	rates, err := c.ListVatRates(ctx)
+	if err != nil || len(rates) != 27 {
+		t.Fatalf("ListVatRates: %d countries, %v", len(rates), err)
+	}
+	kps, err := c.ListKostenplaatsen(ctx)
+	if err != nil || len(kps) == 0 || kps[0].Omschrijving != "Webshop" {
+		t.Fatalf("ListKostenplaatsen: %+v, %v", kps, err)
+	}
+	info, err := c.UpdateCompanyInfo(ctx, &snelstart.CompanyInfo{FactureerBuitenlandsBtw: snelstart.Ptr(true)})
+	if err != nil || info.FactureerBuitenlandsBtw == nil || !*info.FactureerBuitenlandsBtw || info.AdministratieNaam == "" {
+		t.Fatalf("UpdateCompanyInfo: %+v, %v", info, err)
+	}
+	if _, err := c.UpdateCompanyInfo(ctx, nil); !errors.Is(err, snelstart.ErrInvalidRequest) {
+		t.Errorf("UpdateCompanyInfo(nil): %v", err)
+	}
+	const duitsland = snelstart.ID("1a000000-0000-4000-8000-000000000003")
+	klant, err := c.CreateRelatie(ctx, &snelstart.Relatie{Naam: "Erika Mustermann", Relatiesoort: []snelstart.Relatiesoort{snelstart.RelatiesoortKlant},
+		VestigingsAdres: &snelstart.Adres{Straat: "Hauptstraße 5", Postcode: "10115", Plaats: "Berlin", Land: snelstart.RefTo(duitsland)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := sandboxOrder("oss")
+	o.Relatie = snelstart.RefTo(klant.ID)
+	o.Kostenplaats = snelstart.RefTo(kps[0].ID)
+	o.Regels = o.Regels[:1] // 2 × 24.95 gross at Germany's 19 %: 49.90 / 1.19 = 41.932… → 41.93
+	got, err := c.CreateVerkoopOrder(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.TotaalInclusiefBtw.String() != "49.90" || got.TotaalExclusiefBtw.String() != "41.93" {
+		t.Errorf("OSS order totals %s / %s, want 41.93 / 49.90", got.TotaalExclusiefBtw, got.TotaalInclusiefBtw)
+	}
+}
+
 // The sandbox's per-minute window answers 429 with Retry-After; a read
 // waits it out, a write reports an unknown outcome.
 func TestSandboxRateLimit(t *testing.T) {

@@ -15,9 +15,13 @@
 //
 // # Operations
 //
-// POST /b2b/token; GET /v2/companyInfo, /v2/echo/{input}, /v2/landen(/{id}),
-// /v2/btwtarieven, /v2/artikelomzetgroepen(/{id}),
-// /v2/verkoopordersjablonen(/{id}); GET, POST /v2/relaties and GET, PUT
+// POST /b2b/token; GET, PUT /v2/companyInfo (PUT changes only
+// factureerBuitenlandsBtw, as the spec says); GET /v2/echo/{input},
+// /v2/landen(/{id}) (all of ISO 3166-1), /v2/btwtarieven, /v2/vatrates
+// (the 27 member states' rates of 2026), /v2/vatrates/{landcode},
+// /v2/vatratedefinitions, /v2/kostenplaatsen(/{id}),
+// /v2/artikelomzetgroepen(/{id}), /v2/verkoopordersjablonen(/{id}); GET,
+// POST /v2/relaties and GET, PUT
 // /v2/relaties/{id}; GET, POST /v2/artikelen and GET, PUT /v2/artikelen/{id}
 // (with ?relatieId=&aantal= the prijsafspraak of §7.3);
 // GET /v2/artikelen/prijsafspraken; GET /v2/prijsafspraken; GET, POST
@@ -52,18 +56,22 @@
 // (relatie is no klant), 0005 (nummer on POST), 0006–0011 (address and
 // orderreferentie limits, unknown land), 0013, 0015 (PUT of an order that
 // is no Offerte); REL-0001, 0005–0008, 0012, 0013, 0020–0028, 0047, 0048,
-// 0055–0057, 0060, 0061, 0063–0066, 0084–0088; ART-0001–0009, 0014. All
+// 0055–0057, 0060, 0061, 0063–0066, 0084–0088; ART-0001–0009, 0014;
+// BOE-0019, 0026 (unknown or inactive kostenplaats on an order), BOE-0081
+// (a revenue group lacks the ledger the order's VAT regime needs);
+// KPL-0001 (GET of an unknown kostenplaats). All
 // failures of a request are reported at once. Malformed JSON, wrong types,
 // missing relatie or datum, and spec limits without a SnelStart code
 // (naam 50, line omschrijving 250, krediettermijn 0–100) answer 400
 // {"message":"The request is invalid.","modelState":{…}}; relaties answer
 // REL-0066 for malformed JSON instead. Not-found answers 404 with the
-// resource's code (REL-0005, ART-0001, VOR-0001).
+// resource's code (REL-0005, ART-0001, VOR-0001, KPL-0001).
 //
 // # OData
 //
-// /relaties, /artikelen, /artikelen/prijsafspraken, /verkooporders and
-// /verkoopfacturen take $filter, $top, $skip and $select (top-level
+// /relaties, /artikelen, /artikelen/prijsafspraken, /verkooporders,
+// /verkoopfacturen, /vatrates and /vatratedefinitions take $filter, $top,
+// $skip and $select (top-level
 // properties). The other lists ignore them and return everything, as
 // SnelStart does. Collections are bare JSON arrays in creation order. $top
 // is at most 25 on the artikelen paths and 500 elsewhere ("The limit of
@@ -99,7 +107,61 @@
 // VAT per verkooporderBtwIngaveModel. Two switches cover what SnelStart
 // does not publish: [Options.VAT] (per rate, the default, or per line) and
 // [Options.Rounding] (half-up, the default, or half-even).
-// [Administratie.Totals] returns the per-soort breakdown the API does not.
+// [Administratie.Breakdown] returns what the API does not: the order's VAT
+// regime, each line's VAT and the per-rate amounts ([Administratie.Totals]
+// the amounts alone).
+//
+// # VAT regimes
+//
+// The whole order has one regime (vat-rounding.md §7.2 step 3), which sets
+// each line's btw-soort and rate before the totals are computed:
+//
+//   - ICP, 0 %: the relatie's vestigingsadres is in an EU member state other
+//     than the Netherlands and its btwNummer has that country's prefix (EL
+//     for Greece). Each line's revenue group needs a "binnen EU" ledger.
+//   - Otherwise the delivery country decides: the afleveradres's land, else
+//     the vestigingsadres's, else the Netherlands.
+//   - The Netherlands: Dutch VAT, the revenue group's btw-soort at its rate
+//     in btwtarieven on the order's datum.
+//   - Outside the EU: export, 0 %. Each line's group needs a "buiten EU"
+//     ledger.
+//   - Another EU country, a relatie without btwNummer and
+//     companyInfo.factureerBuitenlandsBtw on (default off; PUT
+//     /v2/companyInfo switches it): OSS. A line whose group has an OSS
+//     ledger gets the destination country's rate from vatrates for the
+//     ledger's vatRateCode, valid on the order's datum; a line whose group
+//     has none keeps Dutch VAT.
+//   - Another EU country otherwise: Dutch VAT.
+//
+// A line whose group lacks the ledger its regime needs refuses the order
+// with BOE-0081 and the line in details. ICP and export lines are Geen at
+// 0 % in the breakdown; OSS lines keep their group's btw-soort. A line
+// without an article has no VAT under any regime.
+//
+// The ledgers for sales abroad are the sandbox's own: SnelStart links them
+// to an omzetgroep, but GET /v2/artikelomzetgroepen shows only the
+// Nederland ledger (vat-rounding.md §3.1). A seed gives them in a group's
+// grootboekenBuitenland ([SeedOmzetgroep], [Grootboek]) by
+// grootboekfunctie: VerkopenExportBinnenEU or DienstverleningBinnenEU (ICP),
+// VerkopenExportBuitenEU (export), InstallatieTeleverkoopBinnenEUgeen with
+// a vatRateCode (OSS). In the default seed hoog has all three (OSS at SR),
+// laag all three (OSS at RRL), geen the first two.
+//
+// UNCONFIRMED, and chosen by the sandbox: which address decides ICP,
+// export and OSS (§3.4, §8 item 7: the vestigingsadres for ICP, the
+// afleveradres else the vestigingsadres for the others); that the totals
+// at POST already use the OSS rate (§3.6: SnelStart says it computes the
+// VAT "tijdens het factureren"); the error code for a missing ledger
+// (BOE-0081, the published code whose text says so, rather than BOE-0080,
+// which SnelStart gives for a customer without a valid btw-nummer); which
+// countries count as the EU (the 27 ISO codes; territories with a code of
+// their own do not); the rate codes of a country's rates (two reduced
+// rates are RRH and RRL, a single one RRL); and the fallback when a country
+// lacks the OSS ledger's rate code: a reduced, parking or super-reduced
+// code takes the lower of the country's RRH and RRL, a country with
+// neither (Denmark) its standard rate. Switching OSS applies to orders
+// posted or changed afterwards; a snapshot reload recomputes every order's
+// totals with the settings and relaties then in force.
 //
 // # Assumptions
 //
@@ -114,10 +176,13 @@
 // defaulting to the customer's, applied per soort (or per line) before VAT;
 // a sent line totaal is replaced by the computed one; a priced line needs
 // an article; the order omschrijving is at most 50; negative prices and
-// quantities are accepted; kostenplaatsen and incassomachtigingen do not
-// exist (ALG-0103, VOR-0013); a new relatie without relatiecode gets the
-// highest plus one, and PUT keeps the relatiecode when it is left out;
-// btwNummer formats are checked for NL, BE, DE and FR only.
+// quantities are accepted; an order's kostenplaats must exist (BOE-0019)
+// and be active (BOE-0026), the codes SnelStart documents for boekingen;
+// incassomachtigingen do not exist (VOR-0013); a new relatie without
+// relatiecode gets the highest plus one, and PUT keeps the relatiecode
+// when it is left out; btwNummer formats are checked for the 27 EU member
+// states (VIES formats, no check digits, no VIES lookup) and other
+// countries need only letters and digits.
 //
 // # Rate limits and faults
 //

@@ -87,6 +87,11 @@ var messages = map[string]string{
 	snelstart.CodeArtikelOmzetgroepRequired:   "Artikelomzetgroep is verplicht.",
 	snelstart.CodeArtikelOmzetgroepNotFound:   "Artikelomzetgroep bestaat niet.",
 	snelstart.CodeArtikelKlantNotFound:        "De opgegeven klant kan niet worden gevonden.",
+	snelstart.CodeUnknownError:                "Onbekende fout.",
+	snelstart.CodeKostenplaatsNotFound:        "De kostenplaats is niet gevonden.",
+	snelstart.CodeKostenplaatsNonactief:       "De kostenplaats is verwijderd en staat op nonactief.",
+	snelstart.CodeGrootboekfunctieNone:        "Er is geen grootboekrekening aanwezig voor de volgende grootboekfuncties.",
+	snelstart.CodeKPLNotFound:                 "Kostenplaats niet gevonden.",
 }
 
 // problems collects business-rule failures; a request is refused with all

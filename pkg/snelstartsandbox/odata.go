@@ -116,6 +116,9 @@ var modelNames = map[reflect.Type]string{
 	reflect.TypeFor[snelstart.ExtraVeld]():      "SnelStart.B2B.Api.V2.Models.ExtraVeldModel",
 	reflect.TypeFor[artikelPrijsAfspraken]():    "SnelStart.B2B.Api.V2.Models.Artikelen.ArtikelPrijsAfsprakenModel",
 	reflect.TypeFor[klantAfspraken]():           "SnelStart.B2B.Api.V2.Models.Artikelen.KlantAfsprakenModel",
+	reflect.TypeFor[snelstart.VatRates]():       "SnelStart.B2B.Api.V2.Models.VatRates.VatRatesModel",
+	reflect.TypeFor[snelstart.VatRate]():        "SnelStart.B2B.Api.V2.Models.VatRates.VatRateModel",
+	reflect.TypeFor[VatRateDefinition]():        "SnelStart.B2B.Api.V2.Models.VatRates.VatRateDefinitionModel",
 }
 
 // notFilterable are JSON names that are not properties of the OData model:

@@ -147,8 +147,8 @@ func TestFilterOnOtherEndpoints(t *testing.T) {
 		path, query string
 		want        int
 	}{
-		"landen ignore $filter":                 {snelstart.PathLanden, "$filter=Nonsense eq 'x'", 16},
-		"landen ignore $top":                    {snelstart.PathLanden, "$top=1", 16},
+		"landen ignore $filter":                 {snelstart.PathLanden, "$filter=Nonsense eq 'x'", 249}, // all of ISO 3166-1
+		"landen ignore $top":                    {snelstart.PathLanden, "$top=1", 249},
 		"artikelomzetgroepen ignore $filter":    {snelstart.PathArtikelOmzetgroepen, "$filter=Nummer eq 1", 3},
 		"verkoopordersjablonen ignore $filter":  {snelstart.PathVerkoopOrderSjablonen, "$filter=Omschrijving eq 'Webshop'", 3},
 		"filter without $ is no filter":         {snelstart.PathRelaties, "filter=Naam eq 'Jansen B.V.'", 12},

@@ -129,13 +129,42 @@ var (
 	alnumRe = regexp.MustCompile(`^[A-Za-z0-9]{2,50}$`)
 	kvkRe   = regexp.MustCompile(`^[0-9]{1,12}$`)
 	oinRe   = regexp.MustCompile(`^[0-9]{20}$`)
-	// btwFormats are the VAT number formats the sandbox checks for
-	// REL-0088; other countries only need letters and digits.
+	// btwFormats are the VAT number formats of the 27 EU member states,
+	// by the country's alpha-2 code, that the sandbox checks for REL-0088;
+	// Greece's numbers start with EL. These are the formats VIES documents
+	// for each country (letters and digits only, so Ireland's old numbers
+	// with + or * are refused by REL-0057 first). SnelStart checks numbers
+	// for real (snelstart-api.md §6.2); the sandbox does not model VIES and
+	// checks no check digits. Numbers of other countries only need letters
+	// and digits.
 	btwFormats = map[string]*regexp.Regexp{
-		"NL": regexp.MustCompile(`^NL[0-9]{9}B[0-9]{2}$`),
+		"AT": regexp.MustCompile(`^ATU[0-9]{8}$`),
 		"BE": regexp.MustCompile(`^BE[01][0-9]{9}$`),
+		"BG": regexp.MustCompile(`^BG[0-9]{9,10}$`),
+		"CY": regexp.MustCompile(`^CY[0-9]{8}[A-Z]$`),
+		"CZ": regexp.MustCompile(`^CZ[0-9]{8,10}$`),
 		"DE": regexp.MustCompile(`^DE[0-9]{9}$`),
+		"DK": regexp.MustCompile(`^DK[0-9]{8}$`),
+		"EE": regexp.MustCompile(`^EE[0-9]{9}$`),
+		"ES": regexp.MustCompile(`^ES[0-9A-Z][0-9]{7}[0-9A-Z]$`),
+		"FI": regexp.MustCompile(`^FI[0-9]{8}$`),
 		"FR": regexp.MustCompile(`^FR[0-9A-Z]{2}[0-9]{9}$`),
+		"GR": regexp.MustCompile(`^EL[0-9]{9}$`),
+		"HR": regexp.MustCompile(`^HR[0-9]{11}$`),
+		"HU": regexp.MustCompile(`^HU[0-9]{8}$`),
+		"IE": regexp.MustCompile(`^IE([0-9]{7}[A-W][A-I]?|[0-9][A-Z][0-9]{5}[A-W])$`),
+		"IT": regexp.MustCompile(`^IT[0-9]{11}$`),
+		"LT": regexp.MustCompile(`^LT([0-9]{9}|[0-9]{12})$`),
+		"LU": regexp.MustCompile(`^LU[0-9]{8}$`),
+		"LV": regexp.MustCompile(`^LV[0-9]{11}$`),
+		"MT": regexp.MustCompile(`^MT[0-9]{8}$`),
+		"NL": regexp.MustCompile(`^NL[0-9]{9}B[0-9]{2}$`),
+		"PL": regexp.MustCompile(`^PL[0-9]{10}$`),
+		"PT": regexp.MustCompile(`^PT[0-9]{9}$`),
+		"RO": regexp.MustCompile(`^RO[0-9]{2,10}$`),
+		"SE": regexp.MustCompile(`^SE[0-9]{10}01$`),
+		"SI": regexp.MustCompile(`^SI[0-9]{8}$`),
+		"SK": regexp.MustCompile(`^SK[0-9]{10}$`),
 	}
 )
 
@@ -268,8 +297,8 @@ func (a *Administratie) checkRelatieAdres(ps *problems, ad *snelstart.Adres, cod
 }
 
 // checkBtwNummer checks a VAT number: letters and digits (REL-0057), the
-// country of the vestigingsadres (REL-0087), and, for a few countries, the
-// national format (REL-0088; SnelStart checks numbers for real).
+// country of the vestigingsadres (REL-0087), and, for the EU member states,
+// the national format (REL-0088; SnelStart checks numbers for real).
 func (a *Administratie) checkBtwNummer(ps *problems, rel *snelstart.Relatie, b string) {
 	b = strings.ToUpper(strings.ReplaceAll(b, " ", ""))
 	if !alnumRe.MatchString(b) {

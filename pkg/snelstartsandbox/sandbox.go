@@ -374,8 +374,10 @@ func (s *Sandbox) today() snelstart.LocalTime {
 
 // Paths of spec operations that package snelstart does not list.
 const (
-	pathBtwTarieven           = "/v2/btwtarieven"
 	pathArtikelPrijsafspraken = "/v2/artikelen/prijsafspraken"
+	pathVatRatesOf            = "/v2/vatrates/{id}" // {id} is a landcode
+	pathVatRateDefinitions    = "/v2/vatratedefinitions"
+	pathKostenplaats          = "/v2/kostenplaatsen/{id}"
 )
 
 // An apiHandler serves one API operation for an authenticated
@@ -391,10 +393,16 @@ func (s *Sandbox) routes() {
 		s.mux.Handle(method+" "+path, s.counted(method, path, s.api(scope, h)))
 	}
 	api(http.MethodGet, snelstart.PathCompanyInfo, snelstart.ScopeSettingsRead, s.getCompanyInfo)
+	api(http.MethodPut, snelstart.PathCompanyInfo, snelstart.ScopeSettingsWrite, s.putCompanyInfo)
 	api(http.MethodGet, snelstart.PathEcho, "", s.getEcho)
 	api(http.MethodGet, snelstart.PathLanden, snelstart.ScopeSettingsRead, s.getLanden)
 	api(http.MethodGet, snelstart.PathLand, snelstart.ScopeSettingsRead, s.getLand)
-	api(http.MethodGet, pathBtwTarieven, snelstart.ScopeSettingsRead, s.getBtwTarieven)
+	api(http.MethodGet, snelstart.PathBtwTarieven, snelstart.ScopeSettingsRead, s.getBtwTarieven)
+	api(http.MethodGet, snelstart.PathVatRates, snelstart.ScopeSettingsRead, s.getVatRates)
+	api(http.MethodGet, pathVatRatesOf, snelstart.ScopeSettingsRead, s.getVatRatesOf)
+	api(http.MethodGet, pathVatRateDefinitions, snelstart.ScopeSettingsRead, s.getVatRateDefinitions)
+	api(http.MethodGet, snelstart.PathKostenplaatsen, snelstart.ScopeSettingsRead, s.getKostenplaatsen)
+	api(http.MethodGet, pathKostenplaats, snelstart.ScopeSettingsRead, s.getKostenplaats)
 	api(http.MethodGet, snelstart.PathArtikelOmzetgroepen, snelstart.ScopeArtikelenRead, s.getOmzetgroepen)
 	api(http.MethodGet, snelstart.PathArtikelOmzetgroep, snelstart.ScopeArtikelenRead, s.getOmzetgroep)
 	api(http.MethodGet, snelstart.PathVerkoopOrderSjablonen, snelstart.ScopeOrdersRead, s.getSjablonen)

@@ -20,6 +20,8 @@ func TestDefaultSeedServesEveryOperation(t *testing.T) {
 		snelstart.PathRelaties, "/v2/relaties/" + idJansenBV, snelstart.PathArtikelen, "/v2/artikelen/" + idTshirt,
 		"/v2/artikelen/prijsafspraken", snelstart.PathVerkoopOrders, "/v2/verkooporders/" + idOrder10001,
 		snelstart.PathVerkoopFacturen, "/v2/verkoopfacturen/7a000000-0000-4000-8000-000000000001",
+		snelstart.PathVatRates, "/v2/vatrates/NLD", "/v2/vatratedefinitions",
+		snelstart.PathKostenplaatsen, "/v2/kostenplaatsen/8c000000-0000-4000-8000-000000000002",
 	} {
 		r := e.call(http.MethodGet, path, nil)
 		if r.status != http.StatusOK {

@@ -22,8 +22,10 @@ import (
 // ([Sandbox.Snapshot]), so a snapshot file can be used as a seed.
 //
 // Under each administration everything is in SnelStart's own JSON shape (the
-// models of package snelstart), except BtwTarieven and Prijsafspraken, whose
-// field names come from the spec's BtwTariefModel and KlantAfsprakenModel.
+// models of package snelstart), except BtwTarieven, VatRates and
+// Prijsafspraken, whose field names come from the spec's BtwTariefModel,
+// VatRatesModel and KlantAfsprakenModel, and the grootboekenBuitenland of a
+// revenue group ([SeedOmzetgroep]), which the API does not show.
 // default_seed.yaml, returned by [DefaultSeed], is an annotated example.
 type Seed struct {
 	// SubscriptionKeys are the valid Ocp-Apim-Subscription-Key values, for
@@ -39,11 +41,17 @@ type SeedAdministratie struct {
 	ClientKey string `json:"clientKey"`
 	// Scopes are granted to its tokens; empty means all twenty scopes of
 	// snelstart-api.md §1.3.
-	Scopes                []string                         `json:"scopes,omitempty"`
-	CompanyInfo           snelstart.CompanyInfo            `json:"companyInfo"`
-	BtwTarieven           []BtwTarief                      `json:"btwTarieven,omitempty"` // empty: the Dutch table of vat-rounding.md §3.2
+	Scopes      []string              `json:"scopes,omitempty"`
+	CompanyInfo snelstart.CompanyInfo `json:"companyInfo"`
+	BtwTarieven []BtwTarief           `json:"btwTarieven,omitempty"` // empty: the Dutch table of vat-rounding.md §3.2
+	// VatRates are the EU countries' rates of GET /v2/vatrates, for OSS;
+	// empty means the 27 member states' rates of 2026 (vatrates.go).
+	VatRates []snelstart.VatRates `json:"vatRates,omitempty"`
+	// Landen are the countries of GET /v2/landen; empty means all of ISO
+	// 3166-1, as SnelStart lists them, with fixed ids (landen.go).
 	Landen                []snelstart.Land                 `json:"landen,omitempty"`
-	ArtikelOmzetgroepen   []snelstart.ArtikelOmzetgroep    `json:"artikelOmzetgroepen,omitempty"`
+	Kostenplaatsen        []snelstart.Kostenplaats         `json:"kostenplaatsen,omitempty"`
+	ArtikelOmzetgroepen   []SeedOmzetgroep                 `json:"artikelOmzetgroepen,omitempty"`
 	VerkoopOrderSjablonen []snelstart.VerkoopOrderSjabloon `json:"verkoopordersjablonen,omitempty"`
 	Artikelen             []snelstart.Artikel              `json:"artikelen,omitempty"`
 	Relaties              []snelstart.Relatie              `json:"relaties,omitempty"`
@@ -96,8 +104,10 @@ var defaultSeedYAML []byte
 
 // DefaultSeed returns the seed of default_seed.yaml: subscription key "demo"
 // and one administration, "Koppel Demo", opened by client key "demo", with
-// Dutch company info, sixteen countries, revenue groups for hoog (21 %),
-// laag (9 %) and geen btw, the templates "Webshop" (prices incl. VAT) and
+// Dutch company info (OSS off), every country of ISO 3166-1, the EU VAT
+// rates of 2026, three cost centres, revenue groups for hoog (21 %), laag
+// (9 %) and geen btw with ledgers for the EU and beyond (and for OSS, hoog
+// and laag), the templates "Webshop" (prices incl. VAT) and
 // "Standaard", the service articles VERZEND, VERZEND-LAAG, TOESLAG, KORTING
 // and KORTING-LAAG, nine products, customers including look-alikes, price
 // agreements, and one invoiced order.

@@ -64,18 +64,21 @@ type Administratie struct {
 	clientKey string
 	scopes    []string
 
-	mu        sync.RWMutex
-	company   snelstart.CompanyInfo
-	btw       []BtwTarief
-	landen    collection[snelstart.Land]
-	groepen   collection[snelstart.ArtikelOmzetgroep]
-	sjablonen collection[snelstart.VerkoopOrderSjabloon]
-	artikelen collection[snelstart.Artikel]
-	relaties  collection[snelstart.Relatie]
-	afspraken []KlantAfspraak
-	orders    collection[snelstart.VerkoopOrder]
-	facturen  collection[snelstart.VerkoopFactuur]
-	totals    map[string]Totals // by order id
+	mu             sync.RWMutex
+	company        snelstart.CompanyInfo
+	btw            []BtwTarief
+	vatRates       []snelstart.VatRates
+	landen         collection[snelstart.Land]
+	kostenplaatsen collection[snelstart.Kostenplaats]
+	groepen        collection[snelstart.ArtikelOmzetgroep]
+	buitenland     map[string]buitenland // a group's ledgers for sales abroad, by group id
+	sjablonen      collection[snelstart.VerkoopOrderSjabloon]
+	artikelen      collection[snelstart.Artikel]
+	relaties       collection[snelstart.Relatie]
+	afspraken      []KlantAfspraak
+	orders         collection[snelstart.VerkoopOrder]
+	facturen       collection[snelstart.VerkoopFactuur]
+	breakdowns     map[string]Breakdown // by order id
 
 	limiter *limiter
 	calls   callCounter
@@ -128,10 +131,23 @@ func (a *Administratie) VerkoopOrder(id snelstart.ID) (snelstart.VerkoopOrder, b
 // Totals returns the amounts the sandbox computed for the sales order,
 // including the per-soort breakdown the API does not return.
 func (a *Administratie) Totals(orderID snelstart.ID) (Totals, bool) {
+	b, ok := a.Breakdown(orderID)
+	return b.Totals, ok
+}
+
+// Breakdown returns what the sandbox worked out for the sales order and
+// the API does not return: its VAT regime, each line's VAT and the
+// per-rate amounts.
+func (a *Administratie) Breakdown(orderID snelstart.ID) (Breakdown, bool) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	t, ok := a.totals[key(orderID)]
-	return clone(t), ok
+	b, ok := a.breakdowns[key(orderID)]
+	return clone(b), ok
+}
+
+// Kostenplaatsen returns the cost centres, inactive ones included.
+func (a *Administratie) Kostenplaatsen() []snelstart.Kostenplaats {
+	return values(a, &a.kostenplaatsen)
 }
 
 // Calls returns the calls made on this administration's behalf, token
@@ -231,12 +247,18 @@ func adresRefs(a *snelstart.Adres) *snelstart.Adres {
 func newAdministratie(sb *Sandbox, sa SeedAdministratie) (*Administratie, error) {
 	sa = clone(sa)
 	a := &Administratie{sb: sb, clientKey: sa.ClientKey, scopes: sa.Scopes, company: sa.CompanyInfo, btw: sa.BtwTarieven,
-		afspraken: sa.Prijsafspraken, totals: map[string]Totals{}}
+		vatRates: sa.VatRates, afspraken: sa.Prijsafspraken, buitenland: map[string]buitenland{}, breakdowns: map[string]Breakdown{}}
 	if len(a.scopes) == 0 {
 		a.scopes = allScopes
 	}
 	if len(a.btw) == 0 {
 		a.btw = defaultBtwTarieven()
+	}
+	if len(a.vatRates) == 0 {
+		a.vatRates = defaultVatRatesModels()
+	}
+	if len(sa.Landen) == 0 {
+		sa.Landen = defaultLanden()
 	}
 	c := &a.company
 	if c.AdministratieIdentifier == "" {
@@ -257,17 +279,34 @@ func newAdministratie(sb *Sandbox, sa SeedAdministratie) (*Administratie, error)
 	if c.VerkoopprijsArtikelbestandExclusiefBtw == nil {
 		c.VerkoopprijsArtikelbestandExclusiefBtw = snelstart.Ptr(false)
 	}
+	if c.FactureerBuitenlandsBtw == nil {
+		c.FactureerBuitenlandsBtw = snelstart.Ptr(false) // vat-rounding.md §7.1
+	}
 	var errs []error
 	for _, l := range sa.Landen {
 		l.ID = orNewID(l.ID)
 		l.URI = "/landen/" + string(l.ID)
 		a.landen.put(l.ID, &l)
 	}
-	for _, g := range sa.ArtikelOmzetgroepen {
+	for _, k := range sa.Kostenplaatsen {
+		k.ID = orNewID(k.ID)
+		k.URI = "/kostenplaatsen/" + string(k.ID)
+		if k.Nonactief == nil {
+			k.Nonactief = snelstart.Ptr(false)
+		}
+		a.kostenplaatsen.put(k.ID, &k)
+	}
+	for _, sg := range sa.ArtikelOmzetgroepen {
+		g := sg.ArtikelOmzetgroep
 		g.ID = orNewID(g.ID)
 		g.URI = "/artikelomzetgroepen/" + string(g.ID)
 		g.VerkoopGrootboekNederlandIdentifier = ref("/grootboeken/", g.VerkoopGrootboekNederlandIdentifier)
 		a.groepen.put(g.ID, &g)
+		b, err := newBuitenland(sg.GrootboekenBuitenland)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("artikelomzetgroep %s: %w", g.ID, err))
+		}
+		a.buitenland[key(g.ID)] = b
 	}
 	for _, s := range sa.VerkoopOrderSjablonen {
 		s.ID = orNewID(s.ID)
@@ -329,12 +368,12 @@ func newAdministratie(sb *Sandbox, sa SeedAdministratie) (*Administratie, error)
 			errs = append(errs, fmt.Errorf("verkooporder %s: no relatie", o.ID))
 			continue
 		}
-		t, err := a.computeTotals(sb, &o)
+		b, err := a.computeTotals(sb, &o)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("verkooporder %s: %w", o.ID, err))
 			continue
 		}
-		a.totals[key(o.ID)] = t
+		a.breakdowns[key(o.ID)] = b
 		a.orders.put(o.ID, orderRefs(&o))
 	}
 	if len(errs) > 0 {
@@ -397,15 +436,18 @@ func orderRefs(o *snelstart.VerkoopOrder) *snelstart.VerkoopOrder {
 func (a *Administratie) seed() SeedAdministratie {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	sa := SeedAdministratie{ClientKey: a.clientKey, CompanyInfo: a.company, BtwTarieven: a.btw, Prijsafspraken: a.afspraken}
+	sa := SeedAdministratie{ClientKey: a.clientKey, CompanyInfo: a.company, BtwTarieven: a.btw, VatRates: a.vatRates, Prijsafspraken: a.afspraken}
 	if !slices.Equal(a.scopes, allScopes) {
 		sa.Scopes = a.scopes
 	}
 	for _, v := range a.landen.all() {
 		sa.Landen = append(sa.Landen, *v)
 	}
+	for _, v := range a.kostenplaatsen.all() {
+		sa.Kostenplaatsen = append(sa.Kostenplaatsen, *v)
+	}
 	for _, v := range a.groepen.all() {
-		sa.ArtikelOmzetgroepen = append(sa.ArtikelOmzetgroepen, *v)
+		sa.ArtikelOmzetgroepen = append(sa.ArtikelOmzetgroepen, SeedOmzetgroep{ArtikelOmzetgroep: *v, GrootboekenBuitenland: a.buitenland[key(v.ID)].ledgers})
 	}
 	for _, v := range a.sjablonen.all() {
 		sa.VerkoopOrderSjablonen = append(sa.VerkoopOrderSjablonen, *v)

@@ -23,18 +23,7 @@ func (s *Sandbox) getVerkoopOrders(w http.ResponseWriter, r *http.Request, a *Ad
 }
 
 func (s *Sandbox) getVerkoopOrder(w http.ResponseWriter, r *http.Request, a *Administratie) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	a.mu.RLock()
-	o, ok := a.orders.get(id)
-	a.mu.RUnlock()
-	if !ok {
-		writeProblem(w, http.StatusNotFound, snelstart.CodeOrderNotFound)
-		return
-	}
-	writeJSON(w, http.StatusOK, o)
+	writeOneOrCode(w, r, a, &a.orders, snelstart.CodeOrderNotFound)
 }
 
 // postVerkoopOrder serves POST /v2/verkooporders: it validates the order,
@@ -67,12 +56,12 @@ func (s *Sandbox) postVerkoopOrder(w http.ResponseWriter, r *http.Request, a *Ad
 	o.Nummer = snelstart.Ptr(nr)
 	o.Verkoopfactuur = nil
 	a.completeOrder(&o, rel)
-	t, err := a.computeTotals(s, &o)
+	b, err := a.computeTotals(s, &o)
 	if err != nil {
 		writeMessage(w, http.StatusInternalServerError, "An error has occurred.")
 		return
 	}
-	a.totals[key(o.ID)] = t
+	a.breakdowns[key(o.ID)] = b
 	stored := orderRefs(&o)
 	a.orders.put(stored.ID, stored)
 	w.Header().Set("Location", snelstart.ItemPath(snelstart.PathVerkoopOrder, stored.ID))
@@ -113,12 +102,12 @@ func (s *Sandbox) putVerkoopOrder(w http.ResponseWriter, r *http.Request, a *Adm
 	}
 	o.ID, o.Nummer, o.Verkoopfactuur = old.ID, old.Nummer, old.Verkoopfactuur
 	a.completeOrder(&o, rel)
-	t, err := a.computeTotals(s, &o)
+	b, err := a.computeTotals(s, &o)
 	if err != nil {
 		writeMessage(w, http.StatusInternalServerError, "An error has occurred.")
 		return
 	}
-	a.totals[key(o.ID)] = t
+	a.breakdowns[key(o.ID)] = b
 	stored := orderRefs(&o)
 	a.orders.put(stored.ID, stored)
 	writeJSON(w, http.StatusOK, stored)
@@ -138,7 +127,7 @@ func (s *Sandbox) deleteVerkoopOrder(w http.ResponseWriter, r *http.Request, a *
 		return
 	}
 	a.orders.delete(id)
-	delete(a.totals, key(id))
+	delete(a.breakdowns, key(id))
 	writeJSON(w, http.StatusCreated, struct{}{})
 }
 
@@ -226,8 +215,8 @@ func (a *Administratie) checkOrder(w http.ResponseWriter, o *snelstart.VerkoopOr
 	if o.Incassomachtiging != nil && o.Incassomachtiging.ID != "" {
 		ps.add(snelstart.CodeIncassomachtigingNotFound)
 	}
-	if o.Kostenplaats != nil && o.Kostenplaats.ID != "" {
-		ps.add(snelstart.CodeInvalidID, "kostenplaats: the sandbox has no kostenplaatsen")
+	if k := o.Kostenplaats; k != nil && k.ID != "" {
+		a.checkKostenplaats(&ps, k.ID)
 	}
 	if t := o.Verkoopordersjabloon; t != nil && t.ID != "" && !t.ID.Equal(snelstart.NilID) {
 		if sj, ok := a.sjablonen.get(t.ID); !ok {
@@ -245,6 +234,10 @@ func (a *Administratie) checkOrder(w http.ResponseWriter, o *snelstart.VerkoopOr
 		} else if isTrue(art.IsNonActief) {
 			ps.add(snelstart.CodeItemNonactief, fmt.Sprintf("regels[%d]", i))
 		}
+	}
+	if rel != nil {
+		_, vps := a.orderBtw(o, rel)
+		ps = append(ps, vps...)
 	}
 	if len(ps) > 0 {
 		writeProblems(w, http.StatusBadRequest, ps)
@@ -392,21 +385,30 @@ func (a *Administratie) rate(soort snelstart.BtwSoort, datum snelstart.LocalTime
 }
 
 // computeTotals sets each line's totaal and the order's totals, and returns
-// the breakdown. A line's VAT comes from its article's revenue group and
-// the VAT table on the order's datum; a line without an article has none.
-// The caller holds a.mu (or owns a, while it is built).
-func (a *Administratie) computeTotals(sb *Sandbox, o *snelstart.VerkoopOrder) (Totals, error) {
-	lines := make([]TotalsLine, len(o.Regels))
+// the breakdown. A line's VAT follows from the order's regime (orderBtw):
+// under Dutch VAT from its article's revenue group and the VAT table on
+// the order's datum; a line without an article has none. The caller holds
+// a.mu (or owns a, while it is built).
+func (a *Administratie) computeTotals(sb *Sandbox, o *snelstart.VerkoopOrder) (Breakdown, error) {
 	for i, l := range o.Regels {
-		var art *snelstart.Artikel
 		if l.Artikel != nil && l.Artikel.ID != "" {
-			var ok bool
-			if art, ok = a.artikelen.get(l.Artikel.ID); !ok {
-				return Totals{}, fmt.Errorf("regel %d: no artikel %s", i, l.Artikel.ID)
+			if _, ok := a.artikelen.get(l.Artikel.ID); !ok {
+				return Breakdown{}, fmt.Errorf("regel %d: no artikel %s", i, l.Artikel.ID)
 			}
 		}
-		soort, rate := a.lineVAT(art, o.Datum)
-		tl := TotalsLine{BtwSoort: soort, BtwPercentage: snelstart.NewDecimal(rate), Aantal: dec(1, 0)}
+	}
+	var rel *snelstart.Relatie
+	if o.Relatie != nil {
+		rel, _ = a.relaties.get(o.Relatie.ID)
+	}
+	b, ps := a.orderBtw(o, rel)
+	if len(ps) > 0 {
+		return Breakdown{}, fmt.Errorf("%s %s: %s", ps[0].ErrorCode, ps[0].Message, ps[0].Details)
+	}
+	lines := make([]TotalsLine, len(o.Regels))
+	for i, l := range o.Regels {
+		rb := b.Regels[i]
+		tl := TotalsLine{BtwSoort: rb.BtwSoort, BtwPercentage: rb.BtwPercentage, Aantal: dec(1, 0)}
 		if l.Stuksprijs != nil {
 			tl.Stuksprijs = *l.Stuksprijs
 		}
@@ -436,5 +438,6 @@ func (a *Administratie) computeTotals(sb *Sandbox, o *snelstart.VerkoopOrder) (T
 	o.Regels = regels
 	o.TotaalExclusiefBtw = snelstart.Ptr(t.TotaalExclusiefBtw)
 	o.TotaalInclusiefBtw = snelstart.Ptr(t.TotaalInclusiefBtw)
-	return t, nil
+	b.Totals = t
+	return b, nil
 }
