@@ -32,6 +32,11 @@ var fixtures = []fixture{
 	{file: "rest_v3_order_45_airbyte_coupon_refund_admin_created.json", platform: WooCommerce},
 	{file: "rest_v2_order_12345_nl_eur_prices_incl_tax_custom_number.json", platform: WooCommerce},
 	{file: "webhook_order_15_pipedream_zero_total_empty_sku_empty_shipping.json", platform: WooCommerce},
+	// Derived from rest_v2_order_12345 (same shop, customer and plugin meta,
+	// as wc/v3) to have what no public sample has: a 21 % and a 9 % item,
+	// and shipping and a fee each taxed at both rates. The amounts are
+	// worked out by hand in TestWooCommerceSplitCharges.
+	{file: "rest_v3_order_12346_nl_eur_21_9_split_shipping_derived.json", platform: WooCommerce},
 	// Cut short by its source (no line_items, no *_gmt dates), but an order:
 	// it normalizes, and the total check records the missing lines.
 	{file: "partial_webhook_order_107207_nl_onhold_prices_incl_tax.json", platform: WooCommerce},
@@ -157,6 +162,42 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return "(no line differs)"
+}
+
+// editJSON decodes body with the numbers' text kept, lets edit change the
+// object, and encodes it again: a variant of a real payload for one test.
+func editJSON(t testing.TB, body []byte, edit func(o map[string]any)) []byte {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var o map[string]any
+	if err := dec.Decode(&o); err != nil {
+		t.Fatal(err)
+	}
+	edit(o)
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// jsonAt walks o along keys and array indexes ("line_items", 0, "taxes").
+func jsonAt(t testing.TB, o any, path ...any) map[string]any {
+	t.Helper()
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			o = o.(map[string]any)[k]
+		case int:
+			o = o.([]any)[k]
+		}
+	}
+	m, ok := o.(map[string]any)
+	if !ok {
+		t.Fatalf("%v is not an object", path)
+	}
+	return m
 }
 
 func readTestdata(t testing.TB, name string) []byte {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -110,6 +109,8 @@ type magOrder struct {
 	BaseShippingAmount                num `json:"base_shipping_amount"`
 	BaseDiscountAmount                num `json:"base_discount_amount"`
 	BaseDiscountTaxCompensationAmount num `json:"base_discount_tax_compensation_amount"`
+	// Magento shortens this one name in the base currency ("_amnt").
+	BaseShippingDiscountTaxCompensationAmnt num `json:"base_shipping_discount_tax_compensation_amnt"`
 
 	// Wrappers and not-an-order markers.
 	SpecVersion    *json.RawMessage `json:"specversion"` // Adobe I/O Events (CloudEvents) envelope
@@ -130,6 +131,8 @@ type magTotals struct {
 	DiscountAmount                num `json:"discount_amount"` // negative
 	DiscountTaxCompensationAmount num `json:"discount_tax_compensation_amount"`
 	TotalPaid                     num `json:"total_paid"`
+
+	ShippingDiscountTaxCompensationAmount num `json:"shipping_discount_tax_compensation_amount"`
 }
 
 type magItem struct {
@@ -142,6 +145,10 @@ type magItem struct {
 	QtyOrdered                    num               `json:"qty_ordered"`
 	Price                         num               `json:"price"`
 	PriceInclTax                  num               `json:"price_incl_tax"`
+	OriginalPrice                 num               `json:"original_price"` // the catalogue price as entered
+	BasePrice                     num               `json:"base_price"`
+	BasePriceInclTax              num               `json:"base_price_incl_tax"`
+	BaseOriginalPrice             num               `json:"base_original_price"`
 	RowTotal                      num               `json:"row_total"`
 	RowTotalInclTax               num               `json:"row_total_incl_tax"`
 	TaxAmount                     num               `json:"tax_amount"`
@@ -149,6 +156,10 @@ type magItem struct {
 	DiscountAmount                num               `json:"discount_amount"` // positive on items
 	DiscountTaxCompensationAmount num               `json:"discount_tax_compensation_amount"`
 	ProductOption                 *magProductOption `json:"product_option"`
+	// ProductOptions is the item model's own product_options, with labels
+	// (attributes_info, options). GET /V1/orders leaves it out; payloads
+	// built from the model carry it, as an object or JSON-encoded string.
+	ProductOptions json.RawMessage `json:"product_options"`
 }
 
 type magProductOption struct {
@@ -178,6 +189,11 @@ type magAddress struct {
 	VatID      string `json:"vat_id"`
 }
 
+type magShippingInfo struct {
+	Address *magAddress `json:"address"`
+	Method  string      `json:"method"`
+}
+
 type magPayment struct {
 	Method                string            `json:"method"`
 	AdditionalInformation []json.RawMessage `json:"additional_information"`
@@ -186,15 +202,18 @@ type magPayment struct {
 
 type magExtension struct {
 	ShippingAssignments []struct {
-		Shipping struct {
-			Address *magAddress `json:"address"`
-			Method  string      `json:"method"`
-		} `json:"shipping"`
+		Shipping magShippingInfo `json:"shipping"`
 	} `json:"shipping_assignments"`
 	PaymentAdditionalInfo []struct {
 		Key   string `json:"key"`
 		Value text   `json:"value"`
 	} `json:"payment_additional_info"`
+	ItemAppliedTaxes []struct {
+		Type         string `json:"type"` // "product", "shipping"
+		AppliedTaxes []struct {
+			Percent num `json:"percent"`
+		} `json:"applied_taxes"`
+	} `json:"item_applied_taxes"`
 }
 
 // Normalize implements [Adapter] for an order as GET /V1/orders/{id}
@@ -204,38 +223,55 @@ type magExtension struct {
 // Money comes from the JSON numbers' text as exact decimals; 0/1 are
 // booleans; created_at and updated_at ("YYYY-MM-DD HH:MM:SS") are UTC. The
 // revision is updated_at when it parses, else the body's SHA-256.
-// PricesIncludeTax stays false: the order does not say how the catalogue
-// was entered.
+// PricesIncludeTax is read from the item amounts (see pricesIncludeTax):
+// the order does not state how the catalogue was entered.
 //
-// Lines come from items without parent_item_id. A configurable parent and
-// its zero-priced child make one line: sku, name and variant id from the
-// child, money and options (configurable_item_options, custom_options) from
-// the parent. A bundle whose children carry a row_total (dynamic price) is
-// booked as its children and the parent is left out; any other parent
-// (fixed-price bundle) is booked alone. A child whose parent is missing is
-// booked as it is. Line money: unit prices are price and price_incl_tax,
-// the discount excl. tax is discount_amount − discount_tax_compensation,
-// total_excl is row_total minus that discount, total_tax is tax_amount.
-// Some shops report row_total already net of the discount (row_total =
-// price × qty − discount, where Magento writes price × qty); that is
-// detected so the discount is not taken twice.
-//
-// Shipping is one charge from shipping_amount, shipping_tax_amount and
-// shipping_incl_tax, titled shipping_description, with the method of
+// Lines come from the items that carry the money (see bookedItems, line
+// and options). Shipping is one charge from shipping_amount and
+// shipping_incl_tax, before any shipping discount, titled
+// shipping_description, with the method of
 // extension_attributes.shipping_assignments[0], which is also the only
-// source of the shipping address (virtual orders have none). The negative
-// discount_amount becomes one Discount with positive amounts (code:
-// coupon_code, else discount_description). Item discounts are inside the
-// line totals; the total check subtracts only shipping_discount_amount.
-// base_currency_code and base_* fill BaseCurrency and BaseTotals. Payment
-// title is payment_additional_info's method_title, else
-// additional_information[0]; paid means total_paid ≥ grand_total.
+// source of the shipping address (virtual orders have none); see
+// shippingCharge. The negative discount_amount becomes up to two Discounts
+// with positive amounts (code: coupon_code, else discount_description):
+// the part the items carry, and shipping_discount_amount on its own, which
+// applies to "shipping"; see discounts. base_currency_code and base_*
+// fill BaseCurrency and BaseTotals. Payment title is
+// payment_additional_info's method_title, else additional_information[0];
+// paid means total_paid ≥ grand_total.
 //
 // An Adobe I/O Events (CloudEvents) envelope and a search result give an
 // error wrapping ErrNotOrder: fetch the order itself. Invalid JSON, a value
 // of the wrong type and a missing entity_id give an error wrapping
 // ErrMalformed that names the field.
 func (m *magento) Normalize(profile string, body []byte) (*koppelv1.Order, error) {
+	in, err := decodeMagento(body)
+	if err != nil {
+		return nil, err
+	}
+	currency := cmp.Or(in.OrderCurrencyCode, in.BaseCurrencyCode)
+	exp := exponent(currency)
+	o := in.header(profile, currency, body)
+	o.Payment = in.payment()
+	o.Customer = in.customer()
+	o.Billing, o.Shipping = in.addresses()
+
+	booked := bookedItems(in.Items)
+	o.Lines = magentoLines(booked, exp)
+	o.PricesIncludeTax = pricesIncludeTax(booked, exp)
+	ship := in.shippingCharge(exp)
+	if ship.charge != nil {
+		o.ShippingLines = []*koppelv1.Charge{ship.charge}
+	}
+	o.Discounts = in.discounts(booked, o.Lines, ship, exp)
+	o.Totals, o.BaseCurrency, o.BaseTotals = in.totals(exp)
+	checkTotals(o, in.GrandTotal.v, tolerance(m.tol, exp), exp)
+	return o, nil
+}
+
+// decodeMagento parses body, unwraps a placeOrder-style wrapper and
+// classifies the result.
+func decodeMagento(body []byte) (*magOrder, error) {
 	var in magOrder
 	if err := json.Unmarshal(body, &in); err != nil {
 		return nil, fmt.Errorf("%w: magento: %w", ErrMalformed, decodeError(err))
@@ -250,9 +286,11 @@ func (m *magento) Normalize(profile string, body []byte) (*koppelv1.Order, error
 	if err := in.classify(); err != nil {
 		return nil, err
 	}
+	return &in, nil
+}
 
-	currency := cmp.Or(in.OrderCurrencyCode, in.BaseCurrencyCode)
-	exp := exponent(currency)
+// header fills the order's identity, status, currency and dates.
+func (in *magOrder) header(profile, currency string, body []byte) *koppelv1.Order {
 	o := &koppelv1.Order{
 		Profile:      profile,
 		Platform:     string(Magento),
@@ -269,59 +307,27 @@ func (m *magento) Normalize(profile string, body []byte) (*koppelv1.Order, error
 	if o.UpdatedAt != nil {
 		o.Revision = in.UpdatedAt
 	}
-	o.Payment = in.payment()
-	o.Customer = in.customer()
-	if in.BillingAddress != nil {
-		o.Billing = in.BillingAddress.address()
-	}
-	shippingMethod := ""
-	if ext := in.ExtensionAttributes; ext != nil && len(ext.ShippingAssignments) > 0 {
-		s := ext.ShippingAssignments[0].Shipping
-		shippingMethod = s.Method
-		if s.Address != nil {
-			o.Shipping = s.Address.address()
-		}
-	}
-	o.Lines = magentoLines(in.Items, exp)
+	return o
+}
 
-	t := in.magTotals
-	if in.ShippingDescription != "" || !t.ShippingAmount.v.IsZero() || !t.ShippingInclTax.v.IsZero() {
-		incl := t.ShippingInclTax.v
-		if !t.ShippingInclTax.set {
-			incl = t.ShippingAmount.v.Add(t.ShippingTaxAmount.v)
-		}
-		rate := ""
-		if r, ok := ratePercent(t.ShippingTaxAmount.v, t.ShippingAmount.v); ok {
-			rate = fmtNum(r)
-		}
-		o.ShippingLines = []*koppelv1.Charge{{
-			Title:     in.ShippingDescription,
-			Method:    shippingMethod,
-			TotalExcl: fmtMoney(t.ShippingAmount.v, exp),
-			TotalTax:  fmtMoney(t.ShippingTaxAmount.v, exp),
-			TotalIncl: fmtMoney(incl, exp),
-			TaxRate:   rate,
-		}}
+// addresses returns the billing address and the shipping address of
+// shipping_assignments[0].
+func (in *magOrder) addresses() (billing, shipping *koppelv1.Address) {
+	if in.BillingAddress != nil {
+		billing = in.BillingAddress.address()
 	}
-	discount := t.DiscountAmount.v.Abs()
-	discountTax := t.DiscountTaxCompensationAmount.v
-	if !discount.IsZero() {
-		o.Discounts = []*koppelv1.Discount{{
-			Code:       cmp.Or(in.CouponCode, in.DiscountDescription),
-			AmountExcl: fmtMoney(discount.Sub(discountTax), exp),
-			AmountTax:  fmtMoney(discountTax, exp),
-		}}
+	if s := in.firstShipping(); s != nil && s.Address != nil {
+		shipping = s.Address.address()
 	}
-	o.Totals = magentoTotals(t.Subtotal.v, t.ShippingAmount.v, discount.Sub(discountTax), t.TaxAmount.v, t.GrandTotal.v, exp)
-	if in.BaseCurrencyCode != "" {
-		bexp := exponent(in.BaseCurrencyCode)
-		o.BaseCurrency = in.BaseCurrencyCode
-		o.BaseTotals = magentoTotals(in.BaseSubtotal.v, in.BaseShippingAmount.v,
-			in.BaseDiscountAmount.v.Abs().Sub(in.BaseDiscountTaxCompensationAmount.v),
-			in.BaseTaxAmount.v, in.BaseGrandTotal.v, bexp)
+	return billing, shipping
+}
+
+// firstShipping returns shipping_assignments[0].shipping, or nil.
+func (in *magOrder) firstShipping() *magShippingInfo {
+	if ext := in.ExtensionAttributes; ext != nil && len(ext.ShippingAssignments) > 0 {
+		return &ext.ShippingAssignments[0].Shipping
 	}
-	checkTotals(o, t.GrandTotal.v, t.ShippingDiscountAmount.v.Abs(), tolerance(m.tol, exp), exp)
-	return o, nil
+	return nil
 }
 
 // classify returns an error for payloads that are not orders or lack an id.
@@ -411,138 +417,6 @@ func (a *magAddress) address() *koppelv1.Address {
 		return nil
 	}
 	return addr
-}
-
-// magentoLines books each item's money once (see Normalize).
-func magentoLines(items []magItem, exp int32) []*koppelv1.Line {
-	top := make(map[string]bool, len(items))
-	children := make(map[string][]*magItem)
-	for i := range items {
-		it := &items[i]
-		if it.ParentItemID == "" {
-			top[string(it.ItemID)] = true
-		} else {
-			children[string(it.ParentItemID)] = append(children[string(it.ParentItemID)], it)
-		}
-	}
-	var lines []*koppelv1.Line
-	for i := range items {
-		it := &items[i]
-		if it.ParentItemID != "" {
-			if !top[string(it.ParentItemID)] {
-				lines = append(lines, it.line(exp)) // orphan: its parent is not in the payload
-			}
-			continue
-		}
-		kids := children[string(it.ItemID)]
-		switch {
-		case it.ProductType == "configurable" && len(kids) > 0:
-			l := it.line(exp)
-			child := kids[0]
-			l.Sku = cmp.Or(strings.TrimSpace(child.SKU), l.Sku)
-			l.Name = cmp.Or(strings.TrimSpace(child.Name), l.Name)
-			l.VariantId = string(child.ProductID)
-			lines = append(lines, l)
-		case it.ProductType == "bundle" && anyRowTotal(kids):
-			for _, k := range kids {
-				lines = append(lines, k.line(exp))
-			}
-		default:
-			lines = append(lines, it.line(exp))
-		}
-	}
-	return lines
-}
-
-// anyRowTotal reports whether a bundle's children carry money, which
-// means the bundle has a dynamic price.
-func anyRowTotal(kids []*magItem) bool {
-	for _, k := range kids {
-		if !k.RowTotal.v.IsZero() {
-			return true
-		}
-	}
-	return false
-}
-
-func (it *magItem) line(exp int32) *koppelv1.Line {
-	qty := it.QtyOrdered.v
-	row := it.RowTotal.v
-	disc := it.DiscountAmount.v
-	if !disc.IsZero() && it.Price.set {
-		gross := it.Price.v.Mul(qty).Round(exp)
-		if !row.Round(exp).Equal(gross) && row.Add(disc).Round(exp).Equal(gross) {
-			row = gross // row_total was reported net of the discount
-		}
-	}
-	discExcl := disc.Sub(it.DiscountTaxCompensationAmount.v)
-	totalExcl := row.Sub(discExcl)
-	tax := it.TaxAmount.v
-
-	unitExcl, haveUnit := it.Price.v, it.Price.set
-	if !haveUnit {
-		unitExcl, haveUnit = quotient(row, qty)
-	}
-	unitIncl, haveIncl := it.PriceInclTax.v, it.PriceInclTax.set
-	if !haveIncl && it.RowTotalInclTax.set {
-		unitIncl, haveIncl = quotient(it.RowTotalInclTax.v, qty)
-	}
-	l := &koppelv1.Line{
-		LineId:       string(it.ItemID),
-		Sku:          strings.TrimSpace(it.SKU),
-		Name:         strings.TrimSpace(it.Name),
-		Quantity:     fmtNum(qty),
-		DiscountExcl: fmtMoney(discExcl, exp),
-		TotalExcl:    fmtMoney(totalExcl, exp),
-		TotalTax:     fmtMoney(tax, exp),
-		TotalIncl:    fmtMoney(totalExcl.Add(tax), exp),
-		Options:      it.options(),
-		ProductId:    string(it.ProductID),
-	}
-	if haveUnit {
-		l.UnitPriceExcl = fmtMoney(unitExcl, exp)
-	}
-	if haveIncl {
-		l.UnitPriceIncl = fmtMoney(unitIncl, exp)
-	}
-	if it.TaxPercent.set {
-		l.TaxRate = fmtNum(it.TaxPercent.v)
-	} else if r, ok := ratePercent(tax, totalExcl); ok {
-		l.TaxRate = fmtNum(r)
-	}
-	return l
-}
-
-// options returns the item's configurable and custom options as Magento's
-// REST API gives them: option ids and value ids, not labels.
-func (it *magItem) options() []*koppelv1.Option {
-	if it.ProductOption == nil {
-		return nil
-	}
-	ext := it.ProductOption.ExtensionAttributes
-	var opts []*koppelv1.Option
-	for _, o := range slices.Concat(ext.ConfigurableItemOptions, ext.CustomOptions) {
-		name, _ := scalarText(o.OptionID)
-		value, ok := scalarText(o.OptionValue)
-		if name == "" || !ok {
-			continue
-		}
-		opts = append(opts, &koppelv1.Option{Name: name, Value: value})
-	}
-	return opts
-}
-
-// magentoTotals builds Totals; fees are zero, as Magento has none.
-func magentoTotals(subtotal, shipping, discount, tax, grand decimal.Decimal, exp int32) *koppelv1.Totals {
-	return &koppelv1.Totals{
-		LinesExcl:    fmtMoney(subtotal, exp),
-		ShippingExcl: fmtMoney(shipping, exp),
-		FeesExcl:     fmtMoney(decimal.Zero, exp),
-		DiscountExcl: fmtMoney(discount, exp),
-		Tax:          fmtMoney(tax, exp),
-		TotalExcl:    fmtMoney(grand.Sub(tax), exp),
-		TotalIncl:    fmtMoney(grand, exp),
-	}
 }
 
 // magentoTime parses "2006-01-02 15:04:05" (UTC) or RFC 3339; "" and

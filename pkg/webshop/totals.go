@@ -42,15 +42,15 @@ func tolerance(configured *decimal.Decimal, exp int32) decimal.Decimal {
 // add up against the total the shop reported:
 //
 //	computed = Σ lines.total_incl + Σ shipping_lines.total_incl
-//	         + Σ fee_lines.total_incl − unallocated
+//	         + Σ fee_lines.total_incl − Σ unspread discounts, incl. tax
 //
-// Line totals are after discount (order.proto), so the coupons in
-// o.Discounts are already inside them wherever the shop spreads discounts
-// over the lines, which WooCommerce always does and Magento does for items.
-// Subtracting o.Discounts again would count them twice; unallocated is the
-// part of the order's discounts that no line or charge carries (Magento's
-// shipping discount), incl. tax. A mismatch is recorded, never an error.
-func checkTotals(o *koppelv1.Order, reported, unallocated, tol decimal.Decimal, exp int32) {
+// Line totals are after discount (order.proto), so a discount that applies
+// to "lines" (or "") is already inside them and subtracting it again would
+// count it twice. Charges are before their discounts: a discount that
+// applies to "shipping" (Magento's shipping discount) or to the "order"
+// (spread over nothing) is subtracted, amount_excl + amount_tax. A mismatch
+// is recorded, never an error.
+func checkTotals(o *koppelv1.Order, reported, tol decimal.Decimal, exp int32) {
 	computed := decimal.Zero
 	for _, l := range o.GetLines() {
 		computed = computed.Add(mustDecimal(l.GetTotalIncl()))
@@ -61,7 +61,12 @@ func checkTotals(o *koppelv1.Order, reported, unallocated, tol decimal.Decimal, 
 	for _, c := range o.GetFeeLines() {
 		computed = computed.Add(mustDecimal(c.GetTotalIncl()))
 	}
-	computed = computed.Sub(unallocated)
+	for _, d := range o.GetDiscounts() {
+		if spreadOverLines(d) {
+			continue
+		}
+		computed = computed.Sub(mustDecimal(d.GetAmountExcl())).Sub(mustDecimal(d.GetAmountTax()))
+	}
 	diff := computed.Sub(reported)
 	o.TotalCheck = &koppelv1.TotalCheck{
 		ComputedIncl: fmtMoney(computed, exp),
@@ -69,6 +74,18 @@ func checkTotals(o *koppelv1.Order, reported, unallocated, tol decimal.Decimal, 
 		Difference:   fmtMoney(diff, exp),
 		Ok:           diff.Abs().LessThanOrEqual(tol),
 	}
+}
+
+// Discount targets (Discount.applies_to).
+const (
+	appliesToLines    = "lines"
+	appliesToShipping = "shipping"
+	appliesToOrder    = "order"
+)
+
+// spreadOverLines reports whether the lines' discount_excl carries d.
+func spreadOverLines(d *koppelv1.Discount) bool {
+	return d.GetAppliesTo() == "" || d.GetAppliesTo() == appliesToLines
 }
 
 // mustDecimal parses a decimal string this package wrote; "" is zero.

@@ -201,10 +201,16 @@ type wooCoupon struct {
 // item's meta_data whose key does not start with "_", by display_key and
 // display_value when present; object and array values are skipped.
 //
-// Coupons are listed in Discounts, and are already inside the line totals
-// (WooCommerce spreads them over the items), so the total check does not
-// subtract them again. Totals.LinesExcl is Σ line subtotals (before
-// discount); FeesExcl is Σ fee totals.
+// Shipping and fee lines: a charge taxed at one rate gets that rate; one
+// that the shop taxed at several rates, each on a part of it, gets one
+// TaxShare per rate and the rate of the largest part (see charge). The
+// customer's VAT number comes from order meta (wooVATKeys).
+//
+// Coupons are listed in Discounts. WooCommerce spreads them over the items,
+// so they apply to "lines" and are already inside the line totals, which
+// the total check then does not subtract again; coupons the items do not
+// carry apply to the "order" (see discounts). Totals.LinesExcl is Σ line
+// subtotals (before discount); FeesExcl is Σ fee totals.
 //
 // A deletion stub ({"id": N}), an action.* payload ({"action": …}) and a
 // subscription (WooCommerce Subscriptions) give an error wrapping
@@ -220,6 +226,22 @@ func (w *wooCommerce) Normalize(profile string, body []byte) (*koppelv1.Order, e
 	}
 
 	exp := exponent(in.Currency)
+	o := in.header(profile, body)
+	o.Payment = in.payment()
+	o.Customer = in.customer()
+	o.Billing = in.Billing.address(in.MetaData, "billing")
+	o.Shipping = in.Shipping.address(in.MetaData, "shipping")
+	rates := in.rates()
+	o.Lines = in.lines(rates, exp)
+	o.ShippingLines, o.FeeLines = in.charges(rates, hasZeroRate(in.TaxLines, o.Lines), exp)
+	o.Discounts = in.discounts(o.Lines, tolerance(w.tol, exp), exp)
+	o.Totals = in.totals(exp)
+	checkTotals(o, in.Total.v, tolerance(w.tol, exp), exp)
+	return o, nil
+}
+
+// header fills the order's identity, status, currency and dates.
+func (in *wooOrder) header(profile string, body []byte) *koppelv1.Order {
 	o := &koppelv1.Order{
 		Profile:          profile,
 		Platform:         string(WooCommerce),
@@ -237,38 +259,115 @@ func (w *wooCommerce) Normalize(profile string, body []byte) (*koppelv1.Order, e
 	if o.UpdatedAt != nil {
 		o.Revision = *in.DateModifiedGMT
 	}
-	o.Payment = in.payment()
-	o.Customer = in.customer()
-	o.Billing = in.Billing.address(in.MetaData, "billing")
-	o.Shipping = in.Shipping.address(in.MetaData, "shipping")
+	return o
+}
 
+// rates indexes tax_lines by rate id.
+func (in *wooOrder) rates() wooRates {
 	rates := make(wooRates, len(in.TaxLines))
 	for _, t := range in.TaxLines {
 		rates[string(t.RateID)] = t
 	}
-	linesExcl := decimal.Zero
+	return rates
+}
+
+func (in *wooOrder) lines(rates wooRates, exp int32) []*koppelv1.Line {
+	var lines []*koppelv1.Line
 	for _, it := range in.LineItems {
-		o.Lines = append(o.Lines, it.line(rates, exp))
-		linesExcl = linesExcl.Add(it.Subtotal.v)
+		lines = append(lines, it.line(rates, exp))
 	}
+	return lines
+}
+
+// charges converts shipping_lines and fee_lines; zeroRated says whether the
+// order has a 0 % line, which a charge split over rates may then share.
+func (in *wooOrder) charges(rates wooRates, zeroRated bool, exp int32) (shipping, fees []*koppelv1.Charge) {
+	s := splitting{exp: exp, halfDown: in.PricesIncludeTax, zeroRated: zeroRated}
 	for _, c := range in.ShippingLines {
-		o.ShippingLines = append(o.ShippingLines, c.charge(c.MethodTitle, c.MethodID, rates, exp))
+		shipping = append(shipping, c.charge(c.MethodTitle, c.MethodID, rates, s))
 	}
-	feesExcl := decimal.Zero
 	for _, c := range in.FeeLines {
-		o.FeeLines = append(o.FeeLines, c.charge(c.Name, "", rates, exp))
-		feesExcl = feesExcl.Add(c.Total.v)
+		fees = append(fees, c.charge(c.Name, "", rates, s))
+	}
+	return shipping, fees
+}
+
+// hasZeroRate reports whether the order has a 0 % tax rate or a line with
+// an amount taxed at 0 %.
+func hasZeroRate(taxLines []wooTaxLine, lines []*koppelv1.Line) bool {
+	for _, t := range taxLines {
+		if t.RatePercent.set && t.RatePercent.v.IsZero() {
+			return true
+		}
+	}
+	for _, l := range lines {
+		if l.GetTaxRate() == "0" && !mustDecimal(l.GetTotalExcl()).IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// discounts lists coupon_lines. WooCommerce spreads coupons over the items
+// (subtotal − total on each); when the items carry at least the coupons'
+// amount the coupons apply to "lines", otherwise to the "order". The rate
+// is set when every discounted line has the same one.
+func (in *wooOrder) discounts(lines []*koppelv1.Line, tol decimal.Decimal, exp int32) []*koppelv1.Discount {
+	if len(in.CouponLines) == 0 {
+		return nil
+	}
+	onLines, coupons := decimal.Zero, decimal.Zero
+	for _, it := range in.LineItems {
+		onLines = onLines.Add(it.Subtotal.v.Sub(it.Total.v))
 	}
 	for _, c := range in.CouponLines {
-		o.Discounts = append(o.Discounts, &koppelv1.Discount{
+		coupons = coupons.Add(c.Discount.v)
+	}
+	appliesTo, rate := appliesToOrder, ""
+	if !onLines.IsZero() && onLines.GreaterThanOrEqual(coupons.Sub(tol)) {
+		appliesTo, rate = appliesToLines, discountedRate(lines)
+	}
+	var out []*koppelv1.Discount
+	for _, c := range in.CouponLines {
+		out = append(out, &koppelv1.Discount{
 			Code:       c.Code,
 			AmountExcl: fmtMoney(c.Discount.v, exp),
 			AmountTax:  fmtMoney(c.DiscountTax.v, exp),
+			AppliesTo:  appliesTo,
+			TaxRate:    rate,
 		})
 	}
+	return out
+}
 
+// discountedRate returns the tax rate shared by every line that carries a
+// discount, or "" when they differ or none does.
+func discountedRate(lines []*koppelv1.Line) string {
+	rate := ""
+	for _, l := range lines {
+		if mustDecimal(l.GetDiscountExcl()).IsZero() {
+			continue
+		}
+		if rate != "" && rate != l.GetTaxRate() {
+			return ""
+		}
+		rate = l.GetTaxRate()
+	}
+	return rate
+}
+
+// totals are the order's own totals. LinesExcl is Σ line subtotals (before
+// discount); FeesExcl is Σ fee totals.
+func (in *wooOrder) totals(exp int32) *koppelv1.Totals {
+	linesExcl, feesExcl := decimal.Zero, decimal.Zero
+	for _, it := range in.LineItems {
+		linesExcl = linesExcl.Add(it.Subtotal.v)
+	}
+	for _, c := range in.FeeLines {
+		feesExcl = feesExcl.Add(c.Total.v)
+	}
 	total := in.Total.v
-	o.Totals = &koppelv1.Totals{
+	return &koppelv1.Totals{
 		LinesExcl:    fmtMoney(linesExcl, exp),
 		ShippingExcl: fmtMoney(in.ShippingTotal.v, exp),
 		FeesExcl:     fmtMoney(feesExcl, exp),
@@ -277,8 +376,6 @@ func (w *wooCommerce) Normalize(profile string, body []byte) (*koppelv1.Order, e
 		TotalExcl:    fmtMoney(total.Sub(in.TotalTax.v), exp),
 		TotalIncl:    fmtMoney(total, exp),
 	}
-	checkTotals(o, total, decimal.Zero, tolerance(w.tol, exp), exp)
-	return o, nil
 }
 
 // classify returns an error for payloads that are not orders or lack an id.
@@ -341,9 +438,15 @@ func (in *wooOrder) payment() *koppelv1.Payment {
 	return p
 }
 
-// wooVATKeys are order meta keys that EU VAT plugins store the customer's
-// VAT number under.
-var wooVATKeys = []string{"_billing_vat_number", "billing_vat_number", "_vat_number", "vat_number"}
+// wooVATKeys are the order meta keys that VAT and checkout plugins store
+// the customer's VAT number under (WooCommerce core has no such field), in
+// the order they are tried: keys that say they belong to the billing
+// address first, then the generic English ones, then the Dutch ones.
+var wooVATKeys = []string{
+	"_billing_vat_number", "billing_vat_number", "_billing_eu_vat_number", "_billing_btw_nummer",
+	"_vat_number", "vat_number", "vat_id", "vatnr", "vat_nr",
+	"btwnummer", "btw_nummer",
+}
 
 func (in *wooOrder) customer() *koppelv1.Customer {
 	b := in.Billing
@@ -398,12 +501,13 @@ func (a wooAddress) address(meta []wooMeta, kind string) *koppelv1.Address {
 	return addr
 }
 
-// metaString returns the first non-empty scalar value among meta entries
-// with one of keys.
+// metaString returns the value of the first of keys, in the order given,
+// that some meta entry has with a non-empty scalar value. Keys match
+// without regard to case.
 func metaString(meta []wooMeta, keys ...string) string {
-	for _, m := range meta {
-		for _, k := range keys {
-			if m.Key != k {
+	for _, k := range keys {
+		for _, m := range meta {
+			if !strings.EqualFold(m.Key, k) {
 				continue
 			}
 			if s, ok := scalarText(m.Value); ok && strings.TrimSpace(s) != "" {
@@ -528,15 +632,50 @@ func wooOptions(meta []wooMeta) []*koppelv1.Option {
 	return opts
 }
 
-func (c *wooCharge) charge(title, method string, rates wooRates, exp int32) *koppelv1.Charge {
-	return &koppelv1.Charge{
+// charge converts a shipping or fee line. A charge taxed at several rates
+// that each cover a part of it (shipping tax class "inherit" split over a
+// 21 % and a 9 % item) gets one TaxShare per rate (see splitCharge) and
+// the rate of the largest share; a charge at one rate gets no shares.
+// Without rate_percent for every rate, or with a compound rate, the rate
+// is worked out from the amounts as for lines.
+func (c *wooCharge) charge(title, method string, rates wooRates, s splitting) *koppelv1.Charge {
+	ch := &koppelv1.Charge{
 		Title:     html.UnescapeString(title),
 		Method:    method,
-		TotalExcl: fmtMoney(c.Total.v, exp),
-		TotalTax:  fmtMoney(c.TotalTax.v, exp),
-		TotalIncl: fmtMoney(c.Total.v.Add(c.TotalTax.v), exp),
+		TotalExcl: fmtMoney(c.Total.v, s.exp),
+		TotalTax:  fmtMoney(c.TotalTax.v, s.exp),
+		TotalIncl: fmtMoney(c.Total.v.Add(c.TotalTax.v), s.exp),
 		TaxRate:   rates.rate(c.Taxes, c.TotalTax.v, c.Total.v),
 	}
+	parts, ok := rates.parts(c.Taxes)
+	if !ok {
+		return ch
+	}
+	shares, stacked := splitCharge(c.Total.v, c.TotalTax.v, parts, s)
+	switch {
+	case stacked:
+		// Every rate taxed the whole charge: the sum rates.rate gave.
+	case len(shares) > 1:
+		ch.Taxes = taxShares(shares, s.exp)
+		ch.TaxRate = fmtNum(shares[largest(shares, func(sh share) decimal.Decimal { return sh.net })].rate)
+	case len(shares) == 1:
+		ch.TaxRate = fmtNum(shares[0].rate)
+	}
+	return ch
+}
+
+// parts returns a charge's taxes[] as rate and unrounded tax, and false
+// when a rate is not in tax_lines with rate_percent or is compound.
+func (rs wooRates) parts(taxes []wooTax) ([]taxPart, bool) {
+	parts := make([]taxPart, 0, len(taxes))
+	for _, t := range taxes {
+		r, ok := rs[string(t.ID)]
+		if !ok || !r.RatePercent.set || r.Compound {
+			return nil, false
+		}
+		parts = append(parts, taxPart{rate: r.RatePercent.v, tax: t.Total.v})
+	}
+	return parts, true
 }
 
 // nonZeroID returns id, or "" for WooCommerce's 0 meaning "none".
