@@ -780,7 +780,9 @@ func (x *Line) GetVariantId() string {
 	return ""
 }
 
-// Charge is a shipping or fee line.
+// Charge is a shipping or fee line. Its amounts are before any Discount
+// that applies to "shipping" (Magento's shipping discount), which the
+// total check then subtracts.
 type Charge struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Title     string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
