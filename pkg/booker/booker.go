@@ -23,7 +23,9 @@ import (
 	"github.com/koppel/koppel/pkg/koppelv1"
 	"github.com/koppel/koppel/pkg/orderstage"
 	"github.com/koppel/koppel/pkg/pipeline"
+	"github.com/koppel/koppel/pkg/profile"
 	"github.com/koppel/koppel/pkg/snelstart"
+	"github.com/koppel/koppel/pkg/vat"
 )
 
 // StageName is the stage's name in its durable consumer (koppel-booker),
@@ -279,7 +281,7 @@ func (b *Booker) book(ctx context.Context, s *Settings, ev *koppelv1.OrderEvent,
 	}
 
 	// What no attempt can get past fails before anything is claimed.
-	fx, shopTotal, err := currency(s, o)
+	fx, _, err := currency(s, o)
 	if err != nil {
 		return "", pipeline.Permanent(err)
 	}
@@ -351,12 +353,12 @@ func (b *Booker) book(ctx context.Context, s *Settings, ev *koppelv1.OrderEvent,
 			if linked {
 				outcome = outcomeLinked
 			}
-			return outcome, b.complete(ctx, s, ev, key, owner, found, linked, shopTotal, log)
+			return outcome, b.complete(ctx, s, ev, key, owner, found, linked, nil, log)
 		}
 		unknown = false // the search shows that no earlier write landed
 	}
 
-	vo, err := b.prepare(wctx, client, s, ev, fx, history)
+	vo, p, err := b.prepare(wctx, client, s, ev, fx, history)
 	if err != nil {
 		release()
 		return "", err
@@ -365,7 +367,7 @@ func (b *Booker) book(ctx context.Context, s *Settings, ev *koppelv1.OrderEvent,
 	// 5. Write once.
 	created, err := client.CreateVerkoopOrder(wctx, vo)
 	if err == nil {
-		return outcomeCreated, b.complete(ctx, s, ev, key, owner, created, false, shopTotal, log)
+		return outcomeCreated, b.complete(ctx, s, ev, key, owner, created, false, p, log)
 	}
 	if !errors.Is(err, snelstart.ErrNotApplied) {
 		// ErrOutcomeUnknown, or anything else that does not say the write
@@ -374,7 +376,7 @@ func (b *Booker) book(ctx context.Context, s *Settings, ev *koppelv1.OrderEvent,
 		b.metrics.unknown.Add(ctx, 1, metric.WithAttributes(attribute.String("profile", s.Profile)))
 		log.WarnContext(ctx, "verkooporder outcome unknown; searching for it", "err", err)
 		if found := b.lookAgain(wctx, client, s, bk, tag, relatie, log); found != nil {
-			return outcomeRecovered, b.complete(ctx, s, ev, key, owner, found, false, shopTotal, log)
+			return outcomeRecovered, b.complete(ctx, s, ev, key, owner, found, false, p, log)
 		}
 		return "", fmt.Errorf("booker: create verkooporder: %w (not found yet; the next attempt searches again once the claim's lease has run out)", err)
 	}
@@ -503,7 +505,7 @@ func (b *Booker) lookAgain(ctx context.Context, c *snelstart.Client, s *Settings
 // record is retried briefly, and if it still fails the attempt fails
 // without releasing its claim, so the next attempt finds the order by its
 // tag after the lease.
-func (b *Booker) complete(ctx context.Context, s *Settings, ev *koppelv1.OrderEvent, key, owner string, vo *snelstart.VerkoopOrder, linked bool, shopTotal decimal.Decimal, log *slog.Logger) error {
+func (b *Booker) complete(ctx context.Context, s *Settings, ev *koppelv1.OrderEvent, key, owner string, vo *snelstart.VerkoopOrder, linked bool, p *plan, log *slog.Logger) error {
 	res := ledgerResult{ID: vo.ID, Nummer: deref(vo.Nummer), Linked: linked, BookedAt: b.now().UTC()}
 	if vo.TotaalExclusiefBtw != nil {
 		res.Excl = vo.TotaalExclusiefBtw.String()
@@ -532,7 +534,7 @@ func (b *Booker) complete(ctx context.Context, s *Settings, ev *koppelv1.OrderEv
 	case err != nil:
 		return fmt.Errorf("booker: record verkooporder %s: %w", vo.ID, err)
 	}
-	b.setBooking(ctx, s, ev, res, shopTotal, log)
+	b.setBooking(ctx, s, ev, res, p, log)
 	return nil
 }
 
@@ -542,17 +544,15 @@ func (b *Booker) record(ctx context.Context, s *Settings, ev *koppelv1.OrderEven
 	if err := json.Unmarshal(result, &res); err != nil || res.ID == "" {
 		return pipeline.Permanent(fmt.Errorf("booker: ledger result is unreadable: %q", result))
 	}
-	_, shopTotal, err := currency(s, ev.GetOrder())
-	if err != nil {
-		shopTotal = decimal.Decimal{}
-	}
-	b.setBooking(ctx, s, ev, res, shopTotal, log)
+	b.setBooking(ctx, s, ev, res, nil, log)
 	return nil
 }
 
-// setBooking fills ev.Booking and compares SnelStart's total with the
-// shop's: a difference beyond the tolerance is counted and logged.
-func (b *Booker) setBooking(ctx context.Context, s *Settings, ev *koppelv1.OrderEvent, res ledgerResult, shopTotal decimal.Decimal, log *slog.Logger) {
+// setBooking fills ev.Booking and compares SnelStart's totals with the
+// shop's and, for an order koppel just posted (p not nil), with what koppel
+// expected under SnelStart's candidate VAT rules: a disagreement is
+// counted, logged and marked as needing attention.
+func (b *Booker) setBooking(ctx context.Context, s *Settings, ev *koppelv1.OrderEvent, res ledgerResult, p *plan, log *slog.Logger) {
 	bk := &koppelv1.Booking{
 		VerkooporderId:     string(res.ID),
 		Nummer:             int64(res.Nummer),
@@ -561,16 +561,52 @@ func (b *Booker) setBooking(ctx context.Context, s *Settings, ev *koppelv1.Order
 		TotaalInclusiefBtw: res.Incl,
 		BookedAt:           timestamppb.New(res.BookedAt),
 	}
-	if incl, err := decimal.NewFromString(res.Incl); err == nil && res.Incl != "" {
-		diff := incl.Sub(shopTotal)
-		bk.Difference = diff.StringFixed(2)
-		if diff.Abs().GreaterThan(s.TotalTolerance) {
-			b.metrics.mismatches.Add(ctx, 1, metric.WithAttributes(attribute.String("profile", s.Profile)))
-			log.WarnContext(ctx, "snelstart total differs from the shop's", "verkooporder_id", res.ID,
-				"snelstart_incl", res.Incl, "shop_incl", shopTotal.StringFixed(2), "difference", bk.Difference)
+	ev.Booking = bk
+	got, err := bookedAmounts(res)
+	if err != nil {
+		return
+	}
+	if fx, _, err := currency(s, ev.GetOrder()); err == nil {
+		if shop, _, err := shopAmounts(ev.GetOrder(), fx); err == nil {
+			bk.Difference = got.incl.Sub(shop.incl).StringFixed(2)
+			bk.DifferenceExcl = got.excl.Sub(shop.excl).StringFixed(2)
 		}
 	}
-	ev.Booking = bk
+	if p == nil {
+		return
+	}
+	bk.Regime, bk.Vat, bk.Notes, bk.Attention = string(p.regime), p.check.groups, p.notes, p.attention
+	if !p.correction.IsZero() {
+		bk.Correction = p.correction.StringFixed(2)
+	}
+	for _, cand := range []struct {
+		rule string
+		a    amounts
+	}{{"per_rate", totalsOf(p.expect.perRate)}, {"per_line", totalsOf(p.expect.perLine)}} {
+		if got.incl.Equal(cand.a.incl) && got.excl.Equal(cand.a.excl) {
+			bk.VatRule = cand.rule
+			break
+		}
+	}
+	if bk.VatRule == "" || bk.Attention != "" {
+		b.metrics.mismatches.Add(ctx, 1, metric.WithAttributes(attribute.String("profile", s.Profile)))
+	}
+	if bk.VatRule == "" && !res.Linked {
+		why := fmt.Sprintf("SnelStart booked %s; koppel expected %s (VAT per rate) or %s (per line)", got, totalsOf(p.expect.perRate), totalsOf(p.expect.perLine))
+		bk.Attention = strings.TrimPrefix(bk.Attention+"; "+why, "; ")
+		log.WarnContext(ctx, "snelstart totals differ from koppel's expectation", "verkooporder_id", res.ID,
+			"snelstart_incl", res.Incl, "snelstart_excl", res.Excl, "difference", bk.Difference)
+	}
+}
+
+// bookedAmounts returns SnelStart's totals from a ledger result.
+func bookedAmounts(res ledgerResult) (amounts, error) {
+	incl, err1 := decimal.NewFromString(res.Incl)
+	excl, err2 := decimal.NewFromString(res.Excl)
+	if err := errors.Join(err1, err2); err != nil {
+		return amounts{}, err
+	}
+	return amounts{excl: excl, incl: incl}, nil
 }
 
 // currency returns the factor that turns the order's amounts into euros
@@ -607,67 +643,171 @@ func currency(s *Settings, o *koppelv1.Order) (fx, total decimal.Decimal, err er
 	return eur.Div(shop), eur, nil
 }
 
+// A plan is what koppel expects of a verkooporder it posts: its lines with
+// their VAT, SnelStart's totals under each candidate rule, the comparison
+// with the shop, and what to record with the booking.
+type plan struct {
+	regime     vat.Regime
+	expect     expectation
+	check      totalsCheck
+	attention  string
+	correction decimal.Decimal
+	notes      []string
+}
+
 // prepare reads what the order needs from SnelStart (through the profile's
-// cache where it can) and builds the verkooporder.
-func (b *Booker) prepare(ctx context.Context, c *snelstart.Client, s *Settings, ev *koppelv1.OrderEvent, fx decimal.Decimal, history []snelstart.VerkoopOrder) (*snelstart.VerkoopOrder, error) {
+// cache where it can), decides its VAT regime, builds the verkooporder and
+// checks its totals against the shop's before anything is written.
+func (b *Booker) prepare(ctx context.Context, c *snelstart.Client, s *Settings, ev *koppelv1.OrderEvent, fx decimal.Decimal, history []snelstart.VerkoopOrder) (*snelstart.VerkoopOrder, *plan, error) {
 	o := ev.GetOrder()
 	r := b.refs[s.Profile]
 	ci, err := r.companyInfo(ctx, c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	in := input{s: s, ev: ev, loc: b.loc, fx: fx, priceDecimals: 2, charges: map[string]snelstart.ID{}}
+	facts, err := r.vatFacts(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &plan{}
+	in := input{s: s, ev: ev, loc: b.loc, fx: fx, priceDecimals: 2, qtyDecimals: 5, facts: facts, notes: &p.notes,
+		article: func(code string) (chargeArtikel, error) { return r.artikel(ctx, c, code) }}
 	if ci.AantalDecimalenArtikelprijzen != nil && *ci.AantalDecimalenArtikelprijzen >= 2 {
 		in.priceDecimals = int32(*ci.AantalDecimalenArtikelprijzen)
 	}
-	in.ingave = snelstart.BtwIngaveExclusief
-	if o.GetPricesIncludeTax() {
-		in.ingave = snelstart.BtwIngaveInclusief
+	if ci.AantalDecimalenArtikelaantallen != nil && *ci.AantalDecimalenArtikelaantallen >= 0 {
+		in.qtyDecimals = int32(*ci.AantalDecimalenArtikelaantallen)
 	}
-	if s.Lines == LinesCodeAndQuantity {
-		// Prices come from SnelStart's article file: enter them as it
-		// holds them.
-		in.ingave = snelstart.BtwIngaveInclusief
-		if isTrue(ci.VerkoopprijsArtikelbestandExclusiefBtw) {
-			in.ingave = snelstart.BtwIngaveExclusief
-		}
+	in.ingave = entryMode(s, o, ci)
+	if err := in.decideRegime(); err != nil {
+		return nil, nil, pipeline.Permanent(fmt.Errorf("booker: order %s: %w", o.GetShopOrderId(), err))
 	}
-
-	// Charge articles: those the articles stage resolved, else by code.
-	known := map[string]snelstart.ID{}
-	for _, a := range ev.GetArticles() {
-		if a.GetArtikelcode() != "" && a.GetArtikelId() != "" {
-			known[foldCode(a.GetArtikelcode())] = snelstart.ID(a.GetArtikelId())
-		}
-	}
-	for _, code := range chargeCodes(s, o) {
-		id, ok := known[foldCode(code)]
-		if !ok {
-			if id, err = r.artikel(ctx, c, code); err != nil {
-				return nil, err
-			}
-		}
-		in.charges[foldCode(code)] = id
-	}
+	p.regime = in.applied
 
 	if s.Addresses == AddressesShop {
 		if in.landen, err = r.landIDs(ctx, c); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	} else {
 		if in.relatie, err = c.GetRelatie(ctx, snelstart.ID(ev.GetCustomer().GetRelatieId())); err != nil {
-			return nil, fmt.Errorf("booker: read the customer card for its addresses: %w", err)
+			return nil, nil, fmt.Errorf("booker: read the customer card for its addresses: %w", err)
 		}
 	}
-
 	if in.template, err = b.templateFor(ctx, c, s, ev, history); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	vo, err := build(in)
+	vo, rs, err := build(in)
 	if err != nil {
-		return nil, pipeline.Permanent(fmt.Errorf("booker: order %s: %w", o.GetShopOrderId(), err))
+		if snelstart.IsTemporary(err) || errors.Is(err, context.Canceled) {
+			return nil, nil, err // a charge article's lookup failed: later
+		}
+		return nil, nil, pipeline.Permanent(fmt.Errorf("booker: order %s: %w", o.GetShopOrderId(), err))
 	}
-	return vo, nil
+	if err := in.checkPlan(vo, rs, ci, p); err != nil {
+		return nil, nil, err
+	}
+	return vo, p, nil
+}
+
+// entryMode returns how the order's prices are entered: as the shop
+// entered them (Inclusief when its prices include VAT, so that the amount
+// the customer paid is the one booked), or, with SnelStart's own prices
+// (code_and_quantity), as the article file holds them.
+func entryMode(s *Settings, o *koppelv1.Order, ci *snelstart.CompanyInfo) snelstart.BtwIngave {
+	if s.Lines == LinesCodeAndQuantity {
+		if isTrue(ci.VerkoopprijsArtikelbestandExclusiefBtw) {
+			return snelstart.BtwIngaveExclusief
+		}
+		return snelstart.BtwIngaveInclusief
+	}
+	if o.GetPricesIncludeTax() {
+		return snelstart.BtwIngaveInclusief
+	}
+	return snelstart.BtwIngaveExclusief
+}
+
+// decideRegime sets the regime of what the shop charged and the one
+// SnelStart will apply, and refuses an order where they differ: SnelStart
+// would book other VAT than the customer paid.
+func (in *input) decideRegime() error {
+	o, cu := in.ev.GetOrder(), in.ev.GetCustomer()
+	d, err := vat.Decide(o, in.facts, in.day())
+	if err != nil {
+		return err
+	}
+	in.decision, in.applied = d, d.Regime
+	if cu.GetLand() == "" {
+		return nil // an event from before the customers stage recorded the card
+	}
+	dest := d.Country
+	if in.s.Addresses == AddressesCustomer {
+		dest = cu.GetLand()
+	}
+	in.applied = vat.Applied(cu.GetBtwNummer(), cu.GetLand(), dest, in.facts)
+	if in.applied != d.Regime {
+		return &vat.RegimeError{Country: d.Country, Reason: fmt.Sprintf("the shop charged this order as %s (%s), but SnelStart would book it as %s from the relatie card (country %s, btw-nummer %t): correct the card or the order, then replay",
+			d.Regime, d.Why, in.applied, cu.GetLand(), cu.GetBtwNummer() != "")}
+	}
+	return nil
+}
+
+// checkPlan computes what SnelStart will make of the lines, compares it with
+// the shop's totals, adds a correction line when the profile asks for one
+// and the difference allows it, and decides under
+// orders.on_total_mismatch whether the order may be booked.
+func (in input) checkPlan(vo *snelstart.VerkoopOrder, rs []regel, ci *snelstart.CompanyInfo, p *plan) error {
+	s, o := in.s, in.ev.GetOrder()
+	p.expect = expect(rs, in.ingave, ci.RegelkortingVerkooporder)
+	chk, err := checkTotals(in, rs, p.expect)
+	if err != nil {
+		return pipeline.Permanent(fmt.Errorf("booker: order %s: %w", o.GetShopOrderId(), err))
+	}
+	fromShop := s.Lines != LinesCodeAndQuantity
+	if fromShop && s.OnTotalMismatch == profile.MismatchCorrectionLine && !chk.entryDiff.IsZero() && chk.entryDiff.Abs().LessThanOrEqual(s.TotalTolerance) {
+		line, err := in.correctionLine(chk.entryDiff)
+		if err != nil {
+			return pipeline.Permanent(fmt.Errorf("booker: order %s: %w", o.GetShopOrderId(), err))
+		}
+		rs = append(rs, line)
+		vo.Regels = regels(rs)
+		p.correction = chk.entryDiff
+		p.expect = expect(rs, in.ingave, ci.RegelkortingVerkooporder)
+		if chk, err = checkTotals(in, rs, p.expect); err != nil {
+			return pipeline.Permanent(err)
+		}
+	}
+	p.check = chk
+	if !fromShop {
+		if !chk.ok() {
+			in.note(fmt.Sprintf("prices are SnelStart's (orders.lines: code_and_quantity): the total differs from the shop's by %s, as it may", chk.entryDiff.Neg().StringFixed(2)))
+		}
+		return nil
+	}
+	p.attention, err = chk.settle(s, cmp.Or(o.GetNumber(), o.GetShopOrderId()))
+	if err != nil {
+		return pipeline.Permanent(err)
+	}
+	return nil
+}
+
+// correctionLine returns the labelled, VAT-free line of amount that makes
+// the booked total the shop's.
+func (in input) correctionLine(amount decimal.Decimal) (regel, error) {
+	a, err := in.article(in.s.CorrectionArticle)
+	if err != nil {
+		return regel{}, err
+	}
+	if a.Soort != snelstart.BtwSoortGeen {
+		return regel{}, fmt.Errorf("orders.correction_article %q is in an omzetgroep of btw-soort %s: a correction must carry no VAT; move it to an omzetgroep of btw-soort Geen", a.Code, a.Soort)
+	}
+	in.note(fmt.Sprintf("correction line of %s (VAT-free) makes the total the shop's", amount.StringFixed(2)))
+	return regel{
+		VerkoopOrderRegel: snelstart.VerkoopOrderRegel{
+			Artikel: snelstart.RefTo(a.ID), Omschrijving: "Afrondingsverschil webshop",
+			Stuksprijs: dec(amount), Aantal: dec(decimal.NewFromInt(1)),
+		},
+		kind: kindCorrection, soort: snelstart.BtwSoortGeen, rate: decimal.Zero,
+	}, nil
 }
 
 // templateFor returns the template for the order: with ReuseLastTemplate

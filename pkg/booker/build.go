@@ -12,6 +12,7 @@ import (
 
 	"github.com/koppel/koppel/pkg/koppelv1"
 	"github.com/koppel/koppel/pkg/snelstart"
+	"github.com/koppel/koppel/pkg/vat"
 )
 
 // AdministrationCurrency is the currency of every SnelStart administration:
@@ -58,7 +59,7 @@ func betalingskenmerk(s *Settings, o *koppelv1.Order) string {
 }
 
 // input is everything build needs besides the event: the reference data
-// looked up in SnelStart.
+// looked up in SnelStart, and the order's VAT regime.
 type input struct {
 	s             *Settings
 	ev            *koppelv1.OrderEvent
@@ -67,22 +68,68 @@ type input struct {
 	priceDecimals int32               // companyInfo.aantalDecimalenArtikelprijzen
 	template      snelstart.ID        // "" sends none
 	landen        map[string]snelstart.ID
-	charges       map[string]snelstart.ID // folded artikelcode → id, for shipping, fee and discount lines
-	relatie       *snelstart.Relatie      // the customer card, for AddressesCustomer
-	fx            decimal.Decimal         // multiplies every shop amount; 1 for EUR orders
+	relatie       *snelstart.Relatie // the customer card, for AddressesCustomer
+	fx            decimal.Decimal    // multiplies every shop amount; 1 for EUR orders
+	facts         vat.Facts
+	decision      vat.Decision // the regime of what the shop charged
+	applied       vat.Regime   // the regime SnelStart will apply
+	qtyDecimals   int32        // companyInfo.aantalDecimalenArtikelaantallen
+	// article looks up a charge article by artikelcode (through the
+	// profile's cache).
+	article func(code string) (chargeArtikel, error)
+	// notes collects what koppel changed to fit SnelStart, for the
+	// timeline.
+	notes *[]string
 }
 
-// build maps the order event to the verkooporder koppel posts. It makes no
-// call: every SnelStart id it needs is in in. Errors are permanent (a
-// missing article, an amount that is not a number).
-func build(in input) (*snelstart.VerkoopOrder, error) {
+// note records a change made to fit SnelStart.
+func (in input) note(s string) {
+	if in.notes != nil && !slices.Contains(*in.notes, s) {
+		*in.notes = append(*in.notes, s)
+	}
+}
+
+// cut returns s cut to at most n runes on a word boundary, recording the
+// cut as a note about what.
+func (in input) cut(s string, n int, what string) string {
+	c := cutOnWord(s, n)
+	if c != s {
+		in.note(fmt.Sprintf("%s: description cut to %d characters (SnelStart's limit), to %q", what, n, c))
+	}
+	return c
+}
+
+// cutOnWord cuts s to at most n runes, at the last space within the limit
+// when there is one in its second half; a single long word is cut.
+func cutOnWord(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := n
+	if r[n] != ' ' {
+		for i := n - 1; i > n/2; i-- {
+			if r[i] == ' ' {
+				cut = i
+				break
+			}
+		}
+	}
+	return strings.TrimSpace(string(r[:cut]))
+}
+
+// build maps the order event to the verkooporder koppel posts, with each
+// line's btw-soort and rate as SnelStart will apply them. Its only calls
+// are in.article's. Errors are permanent (a missing article, an amount
+// that is not a number).
+func build(in input) (*snelstart.VerkoopOrder, []regel, error) {
 	s, ev := in.s, in.ev
 	o := ev.GetOrder()
 	vo := &snelstart.VerkoopOrder{
 		Relatie:                    snelstart.RefTo(snelstart.ID(ev.GetCustomer().GetRelatieId())),
 		ProcesStatus:               s.ProcessStatus,
 		Datum:                      orderDate(o, ev, in.loc),
-		Omschrijving:               truncate(description(s, o), maxOrderOmschrijving),
+		Omschrijving:               in.cut(description(s, o), maxOrderOmschrijving, "order"),
 		Betalingskenmerk:           betalingskenmerk(s, o),
 		VerkooporderBtwIngaveModel: in.ingave,
 		Memo:                       memoTag(s.Profile, o.GetShopOrderId()),
@@ -101,15 +148,25 @@ func build(in input) (*snelstart.VerkoopOrder, error) {
 			vo.Factuuradres = cmp.Or(cardAdres(r.CorrespondentieAdres), vo.Afleveradres)
 		}
 	default:
-		vo.Afleveradres = shopAdres(o.GetShipping(), in.landen)
-		vo.Factuuradres = shopAdres(o.GetBilling(), in.landen)
+		var err error
+		if vo.Afleveradres, err = in.shopAdres(o.GetShipping(), "afleveradres"); err != nil {
+			return nil, nil, err
+		}
+		if vo.Factuuradres, err = in.shopAdres(o.GetBilling(), "factuuradres"); err != nil {
+			return nil, nil, err
+		}
 	}
 	lines, err := buildLines(in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	vo.Regels = lines
-	return vo, nil
+	vo.Regels = regels(lines)
+	return vo, lines, nil
+}
+
+// day is the order date as a time, for the dated rate tables.
+func (in input) day() time.Time {
+	return orderDate(in.ev.GetOrder(), in.ev, in.loc).In(time.UTC)
 }
 
 // orderDate is the day the order was placed, in the administration's zone,
@@ -160,351 +217,6 @@ func description(s *Settings, o *koppelv1.Order) string {
 		}
 	}
 	return strings.Join(parts, sep)
-}
-
-// rateSums accumulates amounts per VAT rate, keeping the rates in order of
-// first use so that the lines built from it come out in a stable order.
-type rateSums struct {
-	rates []string
-	sum   map[string]decimal.Decimal
-}
-
-func (r *rateSums) add(rate string, d decimal.Decimal) {
-	if r.sum == nil {
-		r.sum = map[string]decimal.Decimal{}
-	}
-	if _, ok := r.sum[rate]; !ok {
-		r.rates = append(r.rates, rate)
-	}
-	r.sum[rate] = r.sum[rate].Add(d)
-}
-
-// buildLines returns the order lines: the products (with an options line
-// under each when s asks for it), then shipping, fees and discounts.
-//
-// In the shop's own price entry (Inclusief when its prices include VAT),
-// each product line carries its price before discounts, so that what the
-// customer saw stays on the order, and the discounts follow as one negative
-// line per VAT rate on the discount article of that rate. The discount line
-// of a rate also absorbs that rate's rounding of unit prices, so the lines
-// of each rate add up to exactly what the shop charged for them.
-func buildLines(in input) ([]snelstart.VerkoopOrderRegel, error) {
-	s, ev := in.s, in.ev
-	o := ev.GetOrder()
-	incl := in.ingave == snelstart.BtwIngaveInclusief
-	fromShop := s.Lines != LinesCodeAndQuantity
-	rates := knownRates(s, o)
-	res := resolutions(ev)
-
-	var out []snelstart.VerkoopOrderRegel
-	var disc, residue rateSums
-	for _, l := range o.GetLines() {
-		r := res[l.GetLineId()]
-		if r == nil || r.GetArtikelId() == "" {
-			return nil, fmt.Errorf("line %s has no SnelStart artikel: the articles stage did not resolve it", l.GetLineId())
-		}
-		qty, err := parse(l.GetQuantity(), "quantity of line "+l.GetLineId())
-		if err != nil {
-			return nil, err
-		}
-		rate, err := parse(cmp.Or(l.GetTaxRate(), "0"), "tax rate of line "+l.GetLineId())
-		if err != nil {
-			return nil, err
-		}
-		rk := snapRate(rate, rates)
-		d, total, err := lineAmounts(l, rate, incl, in.fx)
-		if err != nil {
-			return nil, err
-		}
-		if d.Sign() != 0 {
-			disc.add(rk, d)
-		}
-		line := snelstart.VerkoopOrderRegel{
-			Artikel: snelstart.RefTo(snelstart.ID(r.GetArtikelId())),
-			Aantal:  dec(qty),
-		}
-		if fromShop {
-			before := total.Add(d)
-			unit := unitPrice(l, incl, qty, before, in.fx, in.priceDecimals)
-			line.Stuksprijs = dec(unit)
-			residue.add(rk, unit.Mul(qty).Round(2).Sub(before))
-		} else if p := cmp.Or(r.GetAgreedPrice(), r.GetVerkoopprijs()); p != "" {
-			price, err := parse(p, "SnelStart price of line "+l.GetLineId())
-			if err != nil {
-				return nil, err
-			}
-			line.Stuksprijs = dec(price)
-		}
-		opts := optionsText(l.GetOptions())
-		optionLine := ""
-		switch {
-		case s.Lines == LinesFull:
-			line.Omschrijving = l.GetName()
-			if opts != "" && s.ProductOptions == OptionsDescription {
-				line.Omschrijving = withOptions(l.GetName(), opts)
-			}
-		case opts != "" && s.ProductOptions == OptionsDescription && r.GetOmschrijving() != "":
-			line.Omschrijving = withOptions(r.GetOmschrijving(), opts)
-		case opts != "" && s.ProductOptions == OptionsDescription:
-			optionLine = opts // SnelStart's description is unknown here: keep the options on a line of their own
-		}
-		if opts != "" && s.ProductOptions == OptionsLine {
-			optionLine = opts
-		}
-		line.Omschrijving = truncate(line.Omschrijving, maxLineOmschrijving)
-		out = append(out, line)
-		if optionLine != "" {
-			out = append(out, snelstart.VerkoopOrderRegel{Omschrijving: truncate(optionLine, maxLineOmschrijving)})
-		}
-	}
-
-	for _, c := range []struct {
-		kind, title string
-		lines       []*koppelv1.Charge
-	}{
-		{kindShipping, "Verzendkosten", o.GetShippingLines()},
-		{kindFee, "Toeslag", o.GetFeeLines()},
-	} {
-		for i, ch := range c.lines {
-			line, ok, err := chargeLine(in, c.kind, cmp.Or(strings.TrimSpace(ch.GetTitle()), c.title), ch, rates, incl)
-			if err != nil {
-				return nil, fmt.Errorf("%s line %d: %w", c.kind, i+1, err)
-			}
-			if ok {
-				out = append(out, line)
-			}
-		}
-	}
-
-	discounts, err := discountLines(in, &disc, &residue, rates, incl, fromShop)
-	if err != nil {
-		return nil, err
-	}
-	return append(out, discounts...), nil
-}
-
-// unitPrice returns the unit price for a line whose amount before
-// discounts is before, at the administration's price decimals: the shop's
-// own unit price or before/qty, whichever reproduces before more closely,
-// the shop's on a tie. (WooCommerce derives a unit price including VAT from
-// the rounded net subtotal, so 10.00 may come as 9.994862; a discount
-// including VAT derived from the shop's net discount may be a cent off, so
-// before/qty may come out as 24.955 for 24.95.) Whatever rounding remains
-// goes to the rate's discount line, or shows in the totals check.
-func unitPrice(l *koppelv1.Line, incl bool, qty, before, fx decimal.Decimal, places int32) decimal.Decimal {
-	if qty.IsZero() {
-		return before
-	}
-	derived := before.Div(qty).Round(places)
-	shopText := l.GetUnitPriceExcl()
-	if incl {
-		shopText = l.GetUnitPriceIncl()
-	}
-	shop, err := decimal.NewFromString(shopText)
-	if err != nil {
-		return derived
-	}
-	shop = shop.Mul(fx).Round(places)
-	off := func(u decimal.Decimal) decimal.Decimal { return u.Mul(qty).Round(2).Sub(before).Abs() }
-	if off(derived).LessThan(off(shop)) {
-		return derived
-	}
-	return shop
-}
-
-// lineAmounts returns a product line's discount and total after it, in the
-// order's entry, converted with fx and rounded to cents. In an Inclusief
-// order the discount including VAT is the shop's discount excluding VAT at
-// the line's rate, rounded, so that line total plus discount is the line's
-// price before discounts.
-func lineAmounts(l *koppelv1.Line, rate decimal.Decimal, incl bool, fx decimal.Decimal) (discount, total decimal.Decimal, err error) {
-	d, err := parseOr0(l.GetDiscountExcl(), "discount of line "+l.GetLineId())
-	if err != nil {
-		return d, d, err
-	}
-	t := l.GetTotalExcl()
-	if incl {
-		t = l.GetTotalIncl()
-		d = d.Mul(decimal.NewFromInt(100).Add(rate)).Div(decimal.NewFromInt(100))
-	}
-	total, err = parse(t, "total of line "+l.GetLineId())
-	if err != nil {
-		return d, d, err
-	}
-	return money(d.Mul(fx)), money(total.Mul(fx)), nil
-}
-
-// chargeLine returns the line of a shipping or fee charge, on the article
-// for its kind and rate; ok is false for a charge of zero.
-func chargeLine(in input, kind, title string, ch *koppelv1.Charge, rates []decimal.Decimal, incl bool) (snelstart.VerkoopOrderRegel, bool, error) {
-	v := ch.GetTotalExcl()
-	if incl {
-		v = ch.GetTotalIncl()
-	}
-	amount, err := parseOr0(v, "amount")
-	if err != nil {
-		return snelstart.VerkoopOrderRegel{}, false, err
-	}
-	amount = money(amount.Mul(in.fx))
-	if amount.IsZero() {
-		return snelstart.VerkoopOrderRegel{}, false, nil
-	}
-	rate, err := parseOr0(ch.GetTaxRate(), "tax rate")
-	if err != nil {
-		return snelstart.VerkoopOrderRegel{}, false, err
-	}
-	id, err := in.chargeArticle(kind, snapRate(rate, rates))
-	if err != nil {
-		return snelstart.VerkoopOrderRegel{}, false, err
-	}
-	return snelstart.VerkoopOrderRegel{
-		Artikel:      snelstart.RefTo(id),
-		Omschrijving: truncate(title, maxLineOmschrijving),
-		Stuksprijs:   dec(amount),
-		Aantal:       dec(decimal.NewFromInt(1)),
-	}, true, nil
-}
-
-// discountLines returns one negative line per VAT rate of the discounts on
-// the product lines, or, when the shop did not spread its discounts over
-// the lines, one line for the order's discounts.
-func discountLines(in input, disc, residue *rateSums, rates []decimal.Decimal, incl, absorb bool) ([]snelstart.VerkoopOrderRegel, error) {
-	o := in.ev.GetOrder()
-	title := "Korting"
-	var codes []string
-	for _, d := range o.GetDiscounts() {
-		if c := strings.TrimSpace(d.GetCode()); c != "" && !slices.Contains(codes, c) {
-			codes = append(codes, c)
-		}
-	}
-	if len(codes) > 0 {
-		title += " " + strings.Join(codes, ", ")
-	}
-	line := func(rate string, amount decimal.Decimal) (snelstart.VerkoopOrderRegel, error) {
-		id, err := in.chargeArticle(kindDiscount, rate)
-		if err != nil {
-			return snelstart.VerkoopOrderRegel{}, fmt.Errorf("discount: %w", err)
-		}
-		return snelstart.VerkoopOrderRegel{
-			Artikel:      snelstart.RefTo(id),
-			Omschrijving: truncate(title, maxLineOmschrijving),
-			Stuksprijs:   dec(amount.Neg()),
-			Aantal:       dec(decimal.NewFromInt(1)),
-		}, nil
-	}
-
-	var out []snelstart.VerkoopOrderRegel
-	if len(disc.rates) > 0 {
-		for _, rk := range disc.rates {
-			amount := disc.sum[rk]
-			if absorb {
-				amount = amount.Add(residue.sum[rk])
-			}
-			if amount.IsZero() {
-				continue
-			}
-			l, err := line(rk, amount)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, l)
-		}
-		return out, nil
-	}
-
-	// Discounts the shop did not spread over the lines.
-	excl, tax, err := orderDiscount(o)
-	if err != nil {
-		return nil, err
-	}
-	amount := excl
-	if incl {
-		amount = excl.Add(tax)
-	}
-	amount = money(amount.Mul(in.fx))
-	if amount.IsZero() {
-		return nil, nil
-	}
-	l, err := line(orderDiscountRate(excl, tax, rates), amount)
-	if err != nil {
-		return nil, err
-	}
-	return []snelstart.VerkoopOrderRegel{l}, nil
-}
-
-// orderDiscount returns the sum of the order's discounts, excluding VAT and
-// its VAT.
-func orderDiscount(o *koppelv1.Order) (excl, tax decimal.Decimal, err error) {
-	for i, d := range o.GetDiscounts() {
-		e, err := parseOr0(d.GetAmountExcl(), fmt.Sprintf("discount %d", i+1))
-		if err != nil {
-			return excl, tax, err
-		}
-		t, err := parseOr0(d.GetAmountTax(), fmt.Sprintf("discount %d tax", i+1))
-		if err != nil {
-			return excl, tax, err
-		}
-		excl, tax = excl.Add(e), tax.Add(t)
-	}
-	return excl, tax, nil
-}
-
-// orderDiscountRate is the VAT rate of an order-level discount: its VAT
-// over its amount, snapped to a known rate.
-func orderDiscountRate(excl, tax decimal.Decimal, rates []decimal.Decimal) string {
-	rate := decimal.Zero
-	if !excl.IsZero() {
-		rate = tax.Div(excl).Mul(decimal.NewFromInt(100))
-	}
-	return snapRate(rate, rates)
-}
-
-// chargeArticle returns the article id for a charge of kind at rate.
-func (in input) chargeArticle(kind, rate string) (snelstart.ID, error) {
-	code := in.s.chargeArticle(kind, rate)
-	if code == "" {
-		return "", fmt.Errorf("the order has a %s line but orders.%s_article is not set", kind, kind)
-	}
-	id, ok := in.charges[foldCode(code)]
-	if !ok {
-		return "", fmt.Errorf("artikel %q for %s lines was not looked up", code, kind)
-	}
-	return id, nil
-}
-
-// chargeCodes returns the artikelcodes the order's charges and discounts
-// will be booked on, so they can be looked up before build runs.
-func chargeCodes(s *Settings, o *koppelv1.Order) []string {
-	rates := knownRates(s, o)
-	var codes []string
-	addCode := func(kind, rateText string) {
-		rate, err := decimal.NewFromString(cmp.Or(rateText, "0"))
-		if err != nil {
-			return
-		}
-		if c := s.chargeArticle(kind, snapRate(rate, rates)); c != "" && !slices.Contains(codes, c) {
-			codes = append(codes, c)
-		}
-	}
-	for _, ch := range o.GetShippingLines() {
-		addCode(kindShipping, ch.GetTaxRate())
-	}
-	for _, ch := range o.GetFeeLines() {
-		addCode(kindFee, ch.GetTaxRate())
-	}
-	lineDiscount := false
-	for _, l := range o.GetLines() {
-		if d, err := decimal.NewFromString(l.GetDiscountExcl()); err == nil && !d.IsZero() {
-			lineDiscount = true
-			addCode(kindDiscount, l.GetTaxRate())
-		}
-	}
-	if excl, tax, err := orderDiscount(o); !lineDiscount && err == nil && !excl.Add(tax).IsZero() {
-		if c := s.chargeArticle(kindDiscount, orderDiscountRate(excl, tax, rates)); c != "" && !slices.Contains(codes, c) {
-			codes = append(codes, c)
-		}
-	}
-	return codes
 }
 
 // resolutions returns the product lines' article resolutions by line id.
@@ -581,37 +293,64 @@ func withOptions(name, opts string) string {
 	if room < 10 {
 		return truncate(name+suffix, maxLineOmschrijving)
 	}
-	return truncate(name, room) + suffix
+	return cutOnWord(name, room) + suffix
 }
 
 // shopAdres returns a shop address as SnelStart's AdresModel, or nil when
 // it is empty: the street with house number and suffix (and the second
-// address line when it fits), each field cut to SnelStart's limit.
-func shopAdres(a *koppelv1.Address, landen map[string]snelstart.ID) *snelstart.Adres {
+// address line when it fits), each field cut to SnelStart's limit. A
+// street too long for its number is shortened, never the number: a cut
+// into "Lange Straatweg 112-3" must not book number 11.
+func (in input) shopAdres(a *koppelv1.Address, what string) (*snelstart.Adres, error) {
 	if a == nil {
-		return nil
+		return nil, nil
 	}
-	straat := strings.TrimSpace(a.GetStreet())
-	if nr := strings.TrimSpace(a.GetHouseNumber()); nr != "" {
-		straat = strings.TrimSpace(straat + " " + nr + suffixText(a.GetHouseNumberSuffix()))
-	}
-	if l2 := strings.TrimSpace(a.GetAddressLine2()); l2 != "" && utf8.RuneCountInString(straat)+2+utf8.RuneCountInString(l2) <= maxStraat {
-		straat += ", " + l2
+	straat, err := in.straat(a, what)
+	if err != nil {
+		return nil, err
 	}
 	contact := strings.TrimSpace(strings.TrimSpace(a.GetFirstName()) + " " + strings.TrimSpace(a.GetLastName()))
 	ad := &snelstart.Adres{
 		Contactpersoon: truncate(cmp.Or(contact, strings.TrimSpace(a.GetCompany())), maxContactpersoon),
-		Straat:         truncate(straat, maxStraat),
+		Straat:         straat,
 		Postcode:       truncate(strings.TrimSpace(a.GetPostcode()), maxPostcode),
 		Plaats:         truncate(strings.TrimSpace(a.GetCity()), maxPlaats),
 	}
-	if id, ok := landen[strings.ToUpper(strings.TrimSpace(a.GetCountry()))]; ok {
+	if id, ok := in.landen[strings.ToUpper(strings.TrimSpace(a.GetCountry()))]; ok {
 		ad.Land = snelstart.RefTo(id)
 	}
 	if *ad == (snelstart.Adres{}) {
-		return nil
+		return nil, nil
 	}
-	return ad
+	return ad, nil
+}
+
+// straat returns the street with its house number, at most maxStraat
+// runes: the street name is cut on a word (noted) to keep the number whole;
+// a number that leaves no room for a street is an error.
+func (in input) straat(a *koppelv1.Address, what string) (string, error) {
+	street := strings.TrimSpace(a.GetStreet())
+	nr := strings.TrimSpace(a.GetHouseNumber())
+	if nr != "" {
+		nr += suffixText(a.GetHouseNumberSuffix())
+	}
+	full := strings.TrimSpace(street + " " + nr)
+	if l2 := strings.TrimSpace(a.GetAddressLine2()); l2 != "" && utf8.RuneCountInString(full)+2+utf8.RuneCountInString(l2) <= maxStraat {
+		full += ", " + l2
+	}
+	if utf8.RuneCountInString(full) <= maxStraat {
+		return full, nil
+	}
+	if nr == "" {
+		return in.cut(full, maxStraat, what+" street"), nil
+	}
+	room := maxStraat - 1 - utf8.RuneCountInString(nr)
+	if room < 10 {
+		return "", fmt.Errorf("the %s's house number %q leaves no room for its street within SnelStart's %d characters: correct the address in the shop, then replay", what, nr, maxStraat)
+	}
+	short := cutOnWord(street, room)
+	in.note(fmt.Sprintf("%s: street shortened to %q to keep house number %s whole within SnelStart's %d characters", what, short, nr, maxStraat))
+	return short + " " + nr, nil
 }
 
 // suffixText joins a house number suffix to the number: "12a", "12-1",

@@ -83,6 +83,7 @@ func TestShopAdres(t *testing.T) {
 	tests := map[string]struct {
 		in   *koppelv1.Address
 		want *snelstart.Adres
+		note string // part of the note koppel records, "" for none
 	}{
 		"suffix letter": {
 			in:   &koppelv1.Address{FirstName: "Jan", LastName: "Jansen", Street: "Dorpsstraat", HouseNumber: "12", HouseNumberSuffix: "a", Postcode: "1234 AB", City: "Alkmaar", Country: "nl"},
@@ -96,19 +97,46 @@ func TestShopAdres(t *testing.T) {
 			in:   &koppelv1.Address{Street: "Hauptstraße 5", AddressLine2: strings.Repeat("x", 40), City: "Berlin", Country: "DE"},
 			want: &snelstart.Adres{Straat: "Hauptstraße 5", Plaats: "Berlin"},
 		},
-		"cut to SnelStart's limits": {
-			in:   &koppelv1.Address{Street: strings.Repeat("straat", 10), HouseNumber: "1", City: strings.Repeat("é", 60)},
-			want: &snelstart.Adres{Straat: strings.Repeat("straat", 10)[:50], Plaats: strings.Repeat("é", 50)},
+		"long street keeps its whole number": {
+			// 45 + 1 + 5 = 51 runes do not fit: the street is cut on its
+			// last space within 50 − 6 = 44 runes.
+			in:   &koppelv1.Address{Street: "Burgemeester van Karnebeeklaan Zuidzijde Oost", HouseNumber: "112", HouseNumberSuffix: "-3", City: strings.Repeat("é", 60)},
+			want: &snelstart.Adres{Straat: "Burgemeester van Karnebeeklaan Zuidzijde 112-3", Plaats: strings.Repeat("é", 50)},
+			note: `afleveradres: street shortened to "Burgemeester van Karnebeeklaan Zuidzijde" to keep house number 112-3 whole`,
+		},
+		"long street without a number is cut on a word": {
+			in:   &koppelv1.Address{Street: "Rijksstraatweg tussen Oude Molen en Nieuwe Brug en verder", City: "Haren"},
+			want: &snelstart.Adres{Straat: "Rijksstraatweg tussen Oude Molen en Nieuwe Brug en", Plaats: "Haren"},
+			note: "afleveradres street: description cut to 50 characters",
 		},
 		"empty": {in: &koppelv1.Address{}, want: nil},
 		"nil":   {in: nil, want: nil},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := shopAdres(tt.in, landen); mustJSON(t, got) != mustJSON(t, tt.want) {
+			var notes []string
+			in := input{landen: landen, notes: &notes}
+			got, err := in.shopAdres(tt.in, "afleveradres")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mustJSON(t, got) != mustJSON(t, tt.want) {
 				t.Errorf("shopAdres = %s, want %s", mustJSON(t, got), mustJSON(t, tt.want))
 			}
+			if all := strings.Join(notes, "\n"); !strings.Contains(all, tt.note) || (tt.note == "") != (all == "") {
+				t.Errorf("notes %q, want one containing %q", notes, tt.note)
+			}
 		})
+	}
+}
+
+// TestShopAdresNumberWithoutRoom dead-letters an address whose house
+// number leaves no room for a street, rather than cut the number.
+func TestShopAdresNumberWithoutRoom(t *testing.T) {
+	in := input{notes: new([]string)}
+	_, err := in.shopAdres(&koppelv1.Address{Street: "Dorpsstraat", HouseNumber: strings.Repeat("1", 45)}, "factuuradres")
+	if err == nil || !strings.Contains(err.Error(), "leaves no room for its street") {
+		t.Fatalf("shopAdres error %v, want one saying the number leaves no room", err)
 	}
 }
 
@@ -165,11 +193,22 @@ func TestSettings(t *testing.T) {
 			t.Errorf("Validate of bad settings = %v, want a problem with %s", err, want)
 		}
 	}
-	if got := s.chargeArticle(kindShipping, "9"); got != "VERZEND" {
-		t.Errorf("chargeArticle without rate articles = %q", got)
+	for _, tc := range []struct {
+		rate  string
+		soort snelstart.BtwSoort
+		want  string
+	}{
+		{"21", snelstart.BtwSoortHoog, "VERZEND"},
+		{"9", snelstart.BtwSoortLaag, "VERZEND-LAAG"},
+		{"0", snelstart.BtwSoortGeen, "VERZEND-GEEN"},
+		{"0", "", "VERZEND"}, // ICP or export: the rate says nothing about the soort
+	} {
+		if got := s.chargeArticle(kindShipping, tc.rate, tc.soort); got != tc.want {
+			t.Errorf("chargeArticle(shipping, %s, %s) = %q, want %q", tc.rate, tc.soort, got, tc.want)
+		}
 	}
-	s.RateArticles = map[string]RateArticles{"9": {Shipping: "VERZEND-LAAG"}}
-	if got := s.chargeArticle(kindShipping, "9"); got != "VERZEND-LAAG" {
-		t.Errorf("chargeArticle at 9 = %q", got)
+	s.RateArticles = map[string]RateArticles{"9": {Shipping: "VERZEND-9"}}
+	if got := s.chargeArticle(kindShipping, "9", snelstart.BtwSoortLaag); got != "VERZEND-9" {
+		t.Errorf("chargeArticle at 9 with a rate article = %q", got)
 	}
 }

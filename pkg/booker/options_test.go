@@ -97,10 +97,17 @@ func TestOrderOptions(t *testing.T) {
 				if p := vo.Regels[0].Stuksprijs.String(); p != "19.95" {
 					t.Errorf("T-shirt stuksprijs = %s, want Anna's agreed 19.95", p)
 				}
-				// SnelStart's price is 5.00 a shirt below the shop's: the
-				// difference is reported, not hidden.
-				if d := ev.GetBooking().GetDifference(); d != "-10.00" {
-					t.Errorf("difference = %s, want -10.00", d)
+				// SnelStart's price is 5.00 a shirt below the shop's, and
+				// the shop's coupon (7.24 incl. VAT) is not applied on top
+				// of SnelStart's prices: −10.00 + 7.24 = −2.76, reported,
+				// not hidden.
+				if d := ev.GetBooking().GetDifference(); d != "-2.76" {
+					t.Errorf("difference = %s, want -2.76", d)
+				}
+				for _, r := range vo.Regels {
+					if r.Stuksprijs != nil && r.Stuksprijs.IsNegative() {
+						t.Errorf("a discount line %q on SnelStart's own prices", r.Omschrijving)
+					}
 				}
 			},
 		},
@@ -213,7 +220,7 @@ func TestOrderOptions(t *testing.T) {
 		},
 		"options_line": {settings: func(s *Settings) { s.ProductOptions = OptionsLine }, check: totalsMatch},
 		"options_none": {settings: func(s *Settings) { s.ProductOptions = OptionsNone }},
-		"rate_articles_unset": { // both discount lines on KORTING: the incl. total still matches
+		"rate_articles_unset": { // built in: the 9 % discount goes on KORTING-LAAG by convention
 			settings: func(s *Settings) { s.RateArticles = nil },
 			check:    totalsMatch,
 		},
@@ -234,9 +241,15 @@ func TestOrderOptions(t *testing.T) {
 				for _, l := range ev.Order.Lines {
 					l.DiscountExcl = "0"
 				}
+				// Lines at their price before the discount: 49.90 at 21 %
+				// (41.24 + 8.66), 22.47 at 9 % (20.61 + 1.86); the shop's
+				// order discount 5.00 (4.13 + 0.87) at 21 %.
 				ev.Order.Lines[0].TotalIncl, ev.Order.Lines[1].TotalIncl = "49.90", "22.47"
-				ev.Order.Discounts = []*koppelv1.Discount{{Code: "welkom5", AmountExcl: "4.13", AmountTax: "0.87"}}
+				ev.Order.Lines[0].TotalExcl, ev.Order.Lines[0].TotalTax = "41.24", "8.66"
+				ev.Order.Lines[1].TotalExcl, ev.Order.Lines[1].TotalTax = "20.61", "1.86"
+				ev.Order.Discounts = []*koppelv1.Discount{{Code: "welkom5", AmountExcl: "4.13", AmountTax: "0.87", AppliesTo: "order"}}
 				ev.Order.Totals.TotalIncl = "72.67"
+				ev.Order.Totals.Tax, ev.Order.Totals.TotalExcl = "10.57", "62.10"
 			},
 			check: totalsMatch,
 		},

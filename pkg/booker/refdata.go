@@ -9,6 +9,7 @@ import (
 
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/snelstart"
+	"github.com/koppel/koppel/pkg/vat"
 )
 
 // refs caches what rarely changes in one administration: the company
@@ -21,13 +22,44 @@ type refs struct {
 	company   cached[*snelstart.CompanyInfo]
 	templates cached[[]snelstart.VerkoopOrderSjabloon]
 	landen    cached[map[string]snelstart.ID]
+	groepen   cached[map[snelstart.ID]snelstart.BtwSoort] // omzetgroep id → btw-soort
+	facts     cached[vat.Facts]
 
 	mu        sync.Mutex
-	artikelen map[string]*cached[snelstart.ID] // by folded artikelcode
+	artikelen map[string]*cached[chargeArtikel] // by folded artikelcode
+}
+
+// chargeArtikel is an article a charge is booked on: its id and the
+// btw-soort of its omzetgroep.
+type chargeArtikel struct {
+	ID    snelstart.ID
+	Code  string
+	Soort snelstart.BtwSoort
 }
 
 func newRefs(ttl time.Duration, now func() time.Time) *refs {
-	return &refs{ttl: ttl, now: now, artikelen: map[string]*cached[snelstart.ID]{}}
+	return &refs{ttl: ttl, now: now, artikelen: map[string]*cached[chargeArtikel]{}}
+}
+
+// vatFacts returns the administration's VAT facts (rate table, OSS,
+// member states' rates).
+func (r *refs) vatFacts(ctx context.Context, c *snelstart.Client) (vat.Facts, error) {
+	return r.facts.get(r.ttl, r.now(), func() (vat.Facts, error) { return vat.Load(ctx, c) })
+}
+
+// omzetgroepen returns the btw-soort of every omzetgroep, by id.
+func (r *refs) omzetgroepen(ctx context.Context, c *snelstart.Client) (map[snelstart.ID]snelstart.BtwSoort, error) {
+	return r.groepen.get(r.ttl, r.now(), func() (map[snelstart.ID]snelstart.BtwSoort, error) {
+		gs, err := c.ListArtikelOmzetgroepen(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read artikelomzetgroepen: %w", err)
+		}
+		m := make(map[snelstart.ID]snelstart.BtwSoort, len(gs))
+		for _, g := range gs {
+			m[g.ID] = g.VerkoopNederlandBtwSoort
+		}
+		return m, nil
+	})
 }
 
 // cached is one value read from SnelStart, and when.
@@ -96,28 +128,36 @@ func (r *refs) landIDs(ctx context.Context, c *snelstart.Client) (map[string]sne
 	})
 }
 
-// artikel returns the id of the active article with the given code. An
-// article that does not exist is a permanent error: the profile names an
-// article SnelStart does not have.
-func (r *refs) artikel(ctx context.Context, c *snelstart.Client, code string) (snelstart.ID, error) {
+// artikel returns the active article with the given code and the
+// btw-soort of its omzetgroep. An article that does not exist is a
+// permanent error: the profile names an article SnelStart does not have.
+func (r *refs) artikel(ctx context.Context, c *snelstart.Client, code string) (chargeArtikel, error) {
+	groepen, err := r.omzetgroepen(ctx, c)
+	if err != nil {
+		return chargeArtikel{}, err
+	}
 	r.mu.Lock()
 	e, ok := r.artikelen[foldCode(code)]
 	if !ok {
-		e = &cached[snelstart.ID]{}
+		e = &cached[chargeArtikel]{}
 		r.artikelen[foldCode(code)] = e
 	}
 	r.mu.Unlock()
-	return e.get(r.ttl, r.now(), func() (snelstart.ID, error) {
+	return e.get(r.ttl, r.now(), func() (chargeArtikel, error) {
 		as, err := c.ListArtikelen(ctx, snelstart.Eq("Artikelcode", code))
 		if err != nil {
-			return "", fmt.Errorf("look up artikel %q: %w", code, err)
+			return chargeArtikel{}, fmt.Errorf("look up artikel %q: %w", code, err)
 		}
 		for _, a := range as {
 			if strings.EqualFold(strings.TrimSpace(a.Artikelcode), strings.TrimSpace(code)) && (a.IsNonActief == nil || !*a.IsNonActief) {
-				return a.ID, nil
+				ca := chargeArtikel{ID: a.ID, Code: a.Artikelcode}
+				if a.ArtikelOmzetgroep != nil {
+					ca.Soort = groepen[a.ArtikelOmzetgroep.ID]
+				}
+				return ca, nil
 			}
 		}
-		return "", pipeline.Permanent(fmt.Errorf("artikel %q is not an active article in SnelStart: check the profile's orders articles", code))
+		return chargeArtikel{}, pipeline.Permanent(fmt.Errorf("artikel %q is not an active article in SnelStart: create it in an omzetgroep of the right btw-soort, or set the profile's orders articles (shipping_article, rate_articles, …), then replay", code))
 	})
 }
 

@@ -76,9 +76,11 @@ type Settings struct {
 	// LinesCodeAndQuantity or LinesSnelStartDescription.
 	Lines string
 	// ShippingArticle, FeeArticle and DiscountArticle are the artikelcodes
-	// of the articles shipping, fee and discount lines are booked on;
-	// SnelStart takes their VAT from the article's omzetgroep. RateArticles
-	// overrides them per VAT rate.
+	// of the articles shipping, fee and discount lines at the Hoog rate
+	// are booked on; SnelStart takes their VAT from the article's
+	// omzetgroep. A charge at another btw-soort goes on the article with
+	// the soort appended ("VERZEND-LAAG", "KORTING-GEEN") unless
+	// RateArticles names one for its rate.
 	ShippingArticle string
 	FeeArticle      string
 	DiscountArticle string
@@ -89,6 +91,14 @@ type Settings struct {
 	// totaalInclusiefBtw and the shop's total that still counts as a match;
 	// zero means one cent.
 	TotalTolerance decimal.Decimal
+
+	// OnTotalMismatch is what happens when the totals koppel would book
+	// disagree with the shop's: MismatchHold (default), MismatchCorrectionLine
+	// or MismatchBookAndFlag (orders.on_total_mismatch).
+	OnTotalMismatch string
+	// CorrectionArticle is the artikelcode, in an omzetgroep of btw-soort
+	// Geen, of the correction line (orders.correction_article).
+	CorrectionArticle string
 
 	// CostCenter is the kostenplaats, by id. Proposed: orders.cost_center.
 	CostCenter snelstart.ID
@@ -138,6 +148,8 @@ func FromProfile(p profile.Profile) Settings {
 		ShippingArticle:         o.ShippingArticle,
 		FeeArticle:              o.FeeArticle,
 		DiscountArticle:         o.DiscountArticle,
+		OnTotalMismatch:         o.OnTotalMismatch,
+		CorrectionArticle:       o.CorrectionArticle,
 	}
 	if d, err := decimal.NewFromString(o.TotalTolerance); err == nil {
 		s.TotalTolerance = d
@@ -177,6 +189,7 @@ func (s Settings) withDefaults() Settings {
 	s.Lines = cmp.Or(s.Lines, LinesFull)
 	s.Addresses = cmp.Or(s.Addresses, AddressesShop)
 	s.ProductOptions = cmp.Or(s.ProductOptions, OptionsDescription)
+	s.OnTotalMismatch = cmp.Or(s.OnTotalMismatch, profile.MismatchHold)
 	if s.TotalTolerance.IsZero() {
 		s.TotalTolerance = decimal.New(1, -2)
 	}
@@ -202,6 +215,10 @@ func (s Settings) Validate() error {
 	oneOf("lines", s.Lines, LinesFull, LinesCodeAndQuantity, LinesSnelStartDescription)
 	oneOf("addresses", s.Addresses, AddressesShop, AddressesCustomer)
 	oneOf("product_options", s.ProductOptions, OptionsDescription, OptionsLine, OptionsNone)
+	oneOf("on_total_mismatch", s.OnTotalMismatch, profile.MismatchHold, profile.MismatchCorrectionLine, profile.MismatchBookAndFlag)
+	if s.OnTotalMismatch == profile.MismatchCorrectionLine && strings.TrimSpace(s.CorrectionArticle) == "" {
+		bad("correction_article", "required with on_total_mismatch: correction_line")
+	}
 	switch s.ProcessStatus {
 	case "", snelstart.ProcesStatusOrder, snelstart.ProcesStatusOfferte, snelstart.ProcesStatusBevestiging,
 		snelstart.ProcesStatusWerkbon, snelstart.ProcesStatusPakbon, snelstart.ProcesStatusAfhaalbon:
@@ -242,17 +259,29 @@ func normStatus(s string) string {
 	return strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "wc-")
 }
 
-// chargeArticle returns the artikelcode for a charge of kind at rate.
-func (s *Settings) chargeArticle(kind, rate string) string {
+// chargeArticle returns the artikelcode for a charge of kind at rate, of
+// btw-soort soort: the rate's own article from RateArticles, else the
+// kind's article for Hoog (and for an order whose rate says nothing about
+// the soort, soort ""), else that code with "-" and the soort in capitals
+// ("VERZEND-LAAG"). "" when the kind has no article.
+func (s *Settings) chargeArticle(kind, rate string, soort snelstart.BtwSoort) string {
 	ra := s.RateArticles[rate]
+	var own, base string
 	switch kind {
 	case kindShipping:
-		return cmp.Or(ra.Shipping, s.ShippingArticle)
+		own, base = ra.Shipping, s.ShippingArticle
 	case kindFee:
-		return cmp.Or(ra.Fee, s.FeeArticle)
+		own, base = ra.Fee, s.FeeArticle
 	default:
-		return cmp.Or(ra.Discount, s.DiscountArticle)
+		own, base = ra.Discount, s.DiscountArticle
 	}
+	switch {
+	case own != "":
+		return own
+	case base == "" || soort == "" || soort == snelstart.BtwSoortHoog:
+		return base
+	}
+	return base + "-" + strings.ToUpper(string(soort))
 }
 
 // isGUID reports whether s is a GUID in its 36-character form.

@@ -156,7 +156,7 @@ func TestFilterOnOtherEndpoints(t *testing.T) {
 		"inactive articles":                     {snelstart.PathArtikelen, "$filter=IsNonActief eq true", 1},
 		"negative stock":                        {snelstart.PathArtikelen, "$filter=VrijeVoorraad lt 0", 1},
 		"article custom field":                  {snelstart.PathArtikelen, "$filter=ExtraVelden/any(e:e/Waarde eq 'rood' and e/Naam eq 'kleur')", 1},
-		"articles of a revenue group":           {snelstart.PathArtikelen, "$filter=ArtikelOmzetgroep/Id eq guid'" + idLaag + "'", 6},
+		"articles of a revenue group":           {snelstart.PathArtikelen, "$filter=ArtikelOmzetgroep/Id eq guid'" + idLaag + "'", 8},
 		"order by betalingskenmerk":             {snelstart.PathVerkoopOrders, "$filter=Betalingskenmerk eq '1001'", 1},
 		"no order with that betalingskenmerk":   {snelstart.PathVerkoopOrders, "$filter=Betalingskenmerk eq 'nope'", 0},
 		"orders of a customer since a date":     {snelstart.PathVerkoopOrders, "$filter=Relatie/Id eq guid'" + idJansenBV + "' and Datum ge datetime'2026-01-01T00:00:00'", 1},
@@ -208,8 +208,8 @@ func TestPaging(t *testing.T) {
 	var arts []snelstart.Artikel
 	r := e.get(snelstart.PathArtikelen, "")
 	mustDecode(t, r.body, &arts)
-	if len(arts) != 14 {
-		t.Errorf("artikelen without $top: %d, want all 14 (under the 25 default)", len(arts))
+	if len(arts) != 22 {
+		t.Errorf("artikelen without $top: %d, want all 22 (under the 25 default)", len(arts))
 	}
 	wantStatus(t, e.get(snelstart.PathArtikelen, "$top=25"), http.StatusOK)
 
