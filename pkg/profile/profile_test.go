@@ -54,6 +54,10 @@ func TestLoadShippedConfig(t *testing.T) {
 					t.Errorf("profile %s: platform %q, webhook_secret %q, sandbox %v; want %q, %q, true",
 						id, p.Webshop.Platform, p.Webshop.WebhookSecret, p.SnelStart.Sandbox, platform, tc.wantSecret)
 				}
+				// The demo administration's three omzetgroepen, by btw-soort.
+				if g := p.Articles.RevenueGroups; g["hoog"] != 1 || g["laag"] != 2 || g["geen"] != 3 || p.Orders.OnTotalMismatch != MismatchHold {
+					t.Errorf("profile %s: revenue_groups %v, on_total_mismatch %q; want hoog 1, laag 2, geen 3 and hold", id, g, p.Orders.OnTotalMismatch)
+				}
 			}
 			if len(c.Profiles) != 2 {
 				t.Errorf("got %d profiles, want 2", len(c.Profiles))
