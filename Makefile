@@ -49,6 +49,7 @@ bench: ## run the benchmarks (receiver vs baselines, normalizer, adapters)
 	$(GO) test -run '^$$' -bench 'BenchmarkClient|BenchmarkSandbox' -benchtime 2s ./pkg/snelstart/ ./pkg/snelstartsandbox/
 	$(GO) test -run '^$$' -bench 'WarmStages' -benchtime 1x -v ./pkg/articles/ | grep -E '^(Benchmark|    bench)'
 	$(GO) test -run '^$$' -bench 'BookerStage' -benchtime 1x -v ./pkg/booker/ | grep -E '^(Benchmark|    bench)'
+	$(GO) test -run '^$$' -bench 'VATPlan' -benchmem ./pkg/booker/ | grep -E '^Benchmark'
 	$(GO) test -run '^$$' -bench 'EndToEnd' -benchtime 1x -v ./services/koppel/ | grep -E '^(Benchmark|    bench|    e2e)'
 
 
