@@ -80,8 +80,7 @@ func (e *RegimeError) Is(target error) bool { return target == ErrNoRegime }
 // regime is a *[RegimeError] saying why and what to do:
 //
 //   - delivered in NL: Domestic (a line at 0 % must then be on an article
-//     of btw-soort Geen, which the articles stage checks), except a
-//     business with a VAT number charged no VAT at all, which fits none;
+//     of btw-soort Geen, which the articles stage checks);
 //   - another member state, no VAT charged: ICP, when the customer's VAT
 //     number is valid (format and check digit) and from that state;
 //   - another member state, Dutch rates charged: Domestic (distance sales
@@ -93,18 +92,17 @@ func (e *RegimeError) Is(target error) bool { return target == ErrNoRegime }
 //   - outside the EU, no VAT charged: Export; VAT charged: no regime.
 func Decide(o *koppelv1.Order, f Facts, day time.Time) (Decision, error) {
 	d := Decision{Country: destination(o)}
-	rates, paid := chargedRates(o)
+	rates, _ := chargedRates(o)
 	taxed := slices.ContainsFunc(rates, func(r decimal.Decimal) bool { return !r.IsZero() })
 	fail := func(format string, args ...any) (Decision, error) {
 		return d, &RegimeError{Country: d.Country, Reason: fmt.Sprintf(format, args...)}
 	}
 	switch {
 	case d.Country == Home:
-		if !taxed && paid && strings.TrimSpace(o.GetCustomer().GetVatNumber()) != "" {
-			return fail("the order goes to a business in %s with VAT number and no line carries VAT: a Dutch business is charged Dutch VAT (a supply within NL is never an intra-community supply); check the shop's tax settings for this customer, then replay", Home)
-		}
-		// A Dutch consumer at 0 % books on articles of btw-soort Geen; the
-		// articles stage refuses a line whose article has another soort.
+		// A Dutch order at 0 % (a gift card, a VAT-free book) books on
+		// articles of btw-soort Geen; the articles stage refuses a line
+		// whose article has another soort, so a Dutch customer charged no
+		// VAT on taxed goods is a dead letter there, naming the article.
 		d.Regime, d.Why = Domestic, "delivered in NL"
 		return d, nil
 	case alpha3[d.Country] == "":
