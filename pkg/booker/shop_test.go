@@ -75,9 +75,12 @@ func fixtureOrder(t testing.TB, platform webshop.Platform, profile, file string)
 	return shopOrders(t, platform, profile, [][]byte{b})[0]
 }
 
-// catalogue plays the articles stage against a seed: it gives every SKU of
-// the orders an artikel in the omzetgroep of its line's VAT rate (adding it
-// to the seed) and resolves the lines, and puts every order on relatie.
+// catalogue prepares resolved events for the exactly-once and throughput
+// tests (faults_test.go, bench_test.go), which are about the ledger, not
+// about VAT: it gives every SKU of the orders an artikel (adding it to the
+// seed before the sandbox starts) and resolves the lines, and puts every
+// order on relatie. The VAT tests (TestShopTotals, vat_test.go) resolve
+// their articles through the real articles stage instead.
 type catalogue struct {
 	seed *snelstartsandbox.Seed
 	ids  map[string]snelstart.ID // by artikelcode

@@ -7,15 +7,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/koppel/koppel/pkg/articles"
 	"github.com/koppel/koppel/pkg/koppelv1"
 	"github.com/koppel/koppel/pkg/pipeline"
+	"github.com/koppel/koppel/pkg/profile"
 	"github.com/koppel/koppel/pkg/snelstart"
 	"github.com/koppel/koppel/pkg/snelstartsandbox"
 	"github.com/koppel/koppel/pkg/webshop"
 )
 
-// TestShopTotals books shop orders in the sandbox and compares SnelStart's
-// totaalInclusiefBtw with the shop's total:
+// TestShopTotals resolves shop orders through the real articles stage
+// (which creates each SKU in the omzetgroep of the rate the shop charged),
+// books them in the sandbox and compares SnelStart's totaalInclusiefBtw
+// with the shop's total:
 //
 //   - generated WooCommerce orders (prices including VAT) and Magento orders
 //     (prices excluding VAT), with 21, 9 and 0 % lines, coupons spread over
@@ -37,7 +41,6 @@ func TestShopTotals(t *testing.T) {
 	}{{"vat_per_rate", snelstartsandbox.VATPerRate}, {"vat_per_line", snelstartsandbox.VATPerLine}} {
 		t.Run(vat.name, func(t *testing.T) {
 			seed := snelstartsandbox.DefaultSeed()
-			cat := newCatalogue(&seed)
 			type order struct {
 				source string
 				ev     *koppelv1.OrderEvent
@@ -45,7 +48,7 @@ func TestShopTotals(t *testing.T) {
 			var orders []order
 			for _, p := range []webshop.Platform{webshop.WooCommerce, webshop.Magento} {
 				for _, o := range generatedOrders(t, p, "gen-"+string(p), 60, 11) {
-					orders = append(orders, order{"generated " + string(p), cat.event(o, relJanJansen)})
+					orders = append(orders, order{"generated " + string(p), &koppelv1.OrderEvent{Order: o}})
 				}
 			}
 			for _, fx := range []struct {
@@ -58,19 +61,30 @@ func TestShopTotals(t *testing.T) {
 				{webshop.Magento, "rest_order_000000016_guest_bhd_coupon_placeorder_response.json"},
 				{webshop.Magento, "magento_configurable_parent_child.json"},
 			} {
-				orders = append(orders, order{"fixture " + fx.file, cat.event(fixtureOrder(t, fx.platform, "fixtures", fx.file), relJanJansen)})
+				orders = append(orders, order{"fixture " + fx.file, &koppelv1.OrderEvent{Order: fixtureOrder(t, fx.platform, "fixtures", fx.file)}})
 			}
 
 			ts := newSandbox(t, &seed, snelstartsandbox.Options{VAT: vat.method})
 			st, _ := newKV(t)
 			profiles := map[string]Settings{}
+			var shops []profile.Profile
 			for _, id := range []string{"gen-woocommerce", "gen-magento", "fixtures"} {
 				s := testSettings()
 				s.Profile, s.ImportStatuses = id, nil
 				profiles[id] = s
+				// The articles stage creates the shop's SKUs in the
+				// omzetgroep of the rate the shop charged, discovered in
+				// the sandbox's omzetgroepen (no revenue_groups).
+				shops = append(shops, profile.Profile{ID: id, Articles: profile.Articles{CodeField: "artikelcode", Processing: "add"},
+					Orders: profile.Orders{Lines: LinesFull}})
 			}
 			c := ts.client(t, 0)
-			b, err := New(Options{Profiles: profiles, Store: st, Clients: func(string) (*snelstart.Client, error) { return c, nil }})
+			clients := func(string) (*snelstart.Client, error) { return c, nil }
+			b, err := New(Options{Profiles: profiles, Store: st, Clients: clients})
+			if err != nil {
+				t.Fatal(err)
+			}
+			arts, err := articles.New(articles.Options{Profiles: shops, Store: st, Clients: clients})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +92,14 @@ func TestShopTotals(t *testing.T) {
 			var booked, exact, refused, held int
 			for _, o := range orders {
 				ev := o.ev
-				err := b.Book(context.Background(), ev)
+				ev.Customer = &koppelv1.CustomerResolution{RelatieId: relJanJansen, MatchedBy: "email"}
+				var err error
+				if ev.Order.Currency == AdministrationCurrency {
+					err = arts.Resolve(context.Background(), ev)
+				}
+				if err == nil {
+					err = b.Book(context.Background(), ev)
+				}
 				name := fmt.Sprintf("%s order %s (%s, prices incl. VAT %v)", o.source, ev.Order.Number, ev.Order.Currency, ev.Order.PricesIncludeTax)
 				if ev.Order.Currency != AdministrationCurrency {
 					if !errors.Is(err, pipeline.ErrPermanent) || !strings.Contains(err.Error(), "books EUR") {
