@@ -95,18 +95,25 @@ type person struct {
 	company, vatID string
 }
 
-// address is a Dutch street address.
+// address is a street address, Dutch unless country says otherwise.
 type address struct {
 	first, last, company string
 	street               string
 	number               int
 	suffix               string // as typed after the number: "A", " hs", "-1"
 	postcode, city       string
+	state                string // US state code; "" elsewhere
+	country              string // ISO 3166-1 alpha-2
+	numberFirst          bool   // written "12 rue de la Paix"
 	phone                string
 }
 
-// line1 is the street line as the customer typed it: "Kerkstraat 12A".
+// line1 is the street line as the customer typed it: "Kerkstraat 12A",
+// or "12 rue de la Paix" where the number comes first.
 func (a address) line1() string {
+	if a.numberFirst {
+		return strconv.Itoa(a.number) + a.suffix + " " + a.street
+	}
 	return a.street + " " + strconv.Itoa(a.number) + a.suffix
 }
 
@@ -114,9 +121,29 @@ func (a address) line1() string {
 // store it: "A", "hs", "1".
 func (a address) suffixText() string { return strings.TrimLeft(a.suffix, " -/") }
 
+// kind is what kind of customer orders, which decides the VAT the shop
+// charges: Dutch rates, or none at all.
+type kind int
+
+const (
+	nlConsumer kind = iota // a Dutch consumer: Dutch VAT
+	nlBusiness             // a Dutch business with a VAT number: Dutch VAT
+	euBusiness             // a business elsewhere in the EU with a valid VAT number: no VAT (intra-community supply)
+	euConsumer             // a consumer elsewhere in the EU: Dutch VAT (distance sales below the OSS threshold)
+	exporting              // a customer outside the EU (US, CH, GB): no VAT (export)
+	numKinds
+)
+
+// kindShares are the kinds' shares of the orders, in kind order.
+var kindShares = [numKinds]float64{0.70, 0.10, 0.08, 0.07, 0.05}
+
+// taxed reports whether the shop charges VAT to this kind of customer.
+func (k kind) taxed() bool { return k != euBusiness && k != exporting }
+
 // customer is a registered customer (id > 0) or a guest (id 0).
 type customer struct {
 	id      int64
+	kind    kind
 	person  person
 	billing address
 	// other is a second address some orders ship to (a gift, work).
@@ -173,11 +200,15 @@ const (
 	shipNone   shipMethod = iota // virtual order
 	shipPostNL                   // PostNL parcel; free above freeShipping (decided when rendering)
 	shipPickup                   // collected in the shop
+	shipEurope                   // PostNL parcel to another member state; never free
+	shipWorld                    // PostNL parcel outside the EU; never free
 )
 
 // Shipping costs are set excl. VAT, as WooCommerce and Magento take them.
 const (
-	shippingExcl  = "4.09" // 4.95 incl. 21%
+	shippingExcl  = "4.09"  // 4.95 incl. 21%
+	europeExcl    = "8.26"  // 10.00 incl. 21%
+	worldExcl     = "16.53" // 20.00 incl. 21%
 	freeShipping  = "20.00"
 	giftWrapExcl  = "1.65" // 2.00 incl. 21%
 	siteTZName    = "Europe/Amsterdam"
@@ -246,6 +277,27 @@ type historyEntry struct {
 	note   string
 }
 
+// taxed reports whether the shop charged VAT on the order: not to a
+// business elsewhere in the EU, nor outside the EU.
+func (o *order) taxed() bool { return o.cust.kind.taxed() }
+
+// rate is the VAT rate the shop charged on items of class v: none when
+// the order is not taxed.
+func (o *order) rate(v vat) decimal.Decimal {
+	if !o.taxed() {
+		return decimal.Zero
+	}
+	return v.rate()
+}
+
+// percent is rate in whole percent.
+func (o *order) percent(v vat) int {
+	if !o.taxed() {
+		return 0
+	}
+	return v.percent()
+}
+
 // virtual reports whether nothing in the order is shipped.
 func (o *order) virtual() bool {
 	for _, l := range o.lines {
@@ -260,7 +312,7 @@ func (o *order) virtual() bool {
 // concurrent use; the shop holds it under its lock.
 type generator struct {
 	rng       *rand.Rand
-	customers []*customer
+	customers [numKinds][]*customer // registered customers by kind
 	nextCust  int64
 	nextID    int64
 	idGap     int // largest gap between consecutive order ids (Woo post ids); 1 = none
@@ -315,7 +367,11 @@ func (g *generator) hexString(n int) string {
 	return string(b)
 }
 
-func (g *generator) phone() string {
+// phone is a Dutch phone number as customers type them, or one of land.
+func (g *generator) phone(l *land) string {
+	if l != nil {
+		return l.phone + " " + strconv.Itoa(1+g.pick(9)) + g.digits(8)
+	}
 	switch g.pick(4) {
 	case 0:
 		return "06" + g.digits(8)
@@ -333,7 +389,19 @@ func (g *generator) postcode(c city) string {
 		postcodeLetters[g.pick(len(postcodeLetters))], postcodeLetters[g.pick(len(postcodeLetters))])
 }
 
-func (g *generator) address(first, last string) address {
+// address is a Dutch address, or one in l.
+func (g *generator) address(l *land, first, last string) address {
+	if l != nil {
+		p := pickOf(g, l.places)
+		return address{
+			first: first, last: last,
+			street:   pickOf(g, l.streets),
+			number:   1 + g.pick(120),
+			postcode: g.pattern(p.postcode),
+			city:     p.city, state: p.state,
+			country: l.code, numberFirst: l.numberFirst,
+		}
+	}
 	c := pickOf(g, cities)
 	return address{
 		first: first, last: last,
@@ -342,7 +410,22 @@ func (g *generator) address(first, last string) address {
 		suffix:   pickOf(g, houseSuffixes),
 		postcode: g.postcode(c),
 		city:     c.name,
+		country:  "NL",
 	}
+}
+
+// pattern fills a postcode pattern: # becomes a digit, @ a letter.
+func (g *generator) pattern(p string) string {
+	b := []byte(p)
+	for i, c := range b {
+		switch c {
+		case '#':
+			b[i] = byte('0' + g.pick(10))
+		case '@':
+			b[i] = postcodeLetters[g.pick(len(postcodeLetters))]
+		}
+	}
+	return string(b)
 }
 
 // emailLocal turns a name into the local part of an address:
@@ -369,61 +452,121 @@ func emailLocal(first, last string) string {
 	return fold(first) + "." + fold(last)
 }
 
-func (g *generator) person() person {
-	first, last := pickOf(g, firstNames), pickOf(g, lastNames)
-	p := person{first: first, last: last, phone: g.phone()}
+// names returns the first and last names people in l have; nil is NL.
+func names(l *land) (first, last []string) {
+	if l == nil {
+		return firstNames, lastNames
+	}
+	return l.first, l.last
+}
+
+// person is someone of kind k in l (nil: NL); a business has a company
+// name and its VAT number.
+func (g *generator) person(k kind, l *land) person {
+	firsts, lasts := names(l)
+	domains := emailDomains
+	if l != nil {
+		domains = l.domains
+	}
+	first, last := pickOf(g, firsts), pickOf(g, lasts)
+	p := person{first: first, last: last, phone: g.phone(l)}
 	local := emailLocal(first, last)
 	if g.chance(0.3) {
 		local += strconv.Itoa(g.pick(99) + 1)
 	}
-	p.email = local + "@" + pickOf(g, emailDomains)
-	if g.chance(0.08) {
-		p.company = pickOf(g, companies)
-		p.vatID = "NL" + g.digits(9) + "B0" + strconv.Itoa(1+g.pick(9))
+	p.email = local + "@" + pickOf(g, domains)
+	switch k {
+	case nlBusiness:
+		c := pickOf(g, companies)
+		p.company, p.vatID = c.name, c.vatID
+	case euBusiness:
+		c := pickOf(g, l.companies)
+		p.company, p.vatID = c.name, c.vatID
 	}
 	return p
 }
 
-func (g *generator) newCustomer(registered bool) *customer {
-	p := g.person()
-	c := &customer{person: p, billing: g.address(p.first, p.last)}
+// kind draws the kind of customer of the next order by kindShares.
+func (g *generator) kind() kind {
+	x := g.rng.Float64()
+	for k, share := range kindShares {
+		if x < share {
+			return kind(k)
+		}
+		x -= share
+	}
+	return nlConsumer
+}
+
+// land is where a new customer of kind k lives: nil for NL.
+func (g *generator) land(k kind) *land {
+	switch k {
+	case euBusiness, euConsumer:
+		return pickOf(g, euLands)
+	case exporting:
+		return pickOf(g, exportLands)
+	}
+	return nil
+}
+
+func (g *generator) newCustomer(k kind, registered bool) *customer {
+	l := g.land(k)
+	p := g.person(k, l)
+	c := &customer{kind: k, person: p, billing: g.address(l, p.first, p.last)}
 	c.billing.company, c.billing.phone = p.company, p.phone
 	if registered {
 		c.id = g.nextCust
 		g.nextCust += 1 + int64(g.pick(2))
 	}
 	if g.chance(0.2) {
-		other := g.address(pickOf(g, firstNames), p.last)
+		firsts, _ := names(l)
+		other := g.address(l, pickOf(g, firsts), p.last)
 		c.other = &other
 	}
 	return c
 }
 
-// customer picks a guest (about a third of orders), a returning customer
-// (skewed towards the first registered ones) or a new registered one.
+// customer picks the kind of customer by kindShares, then a guest (about
+// a third of orders), a returning customer of that kind (skewed towards
+// the first registered ones) or a new registered one.
 func (g *generator) customer() *customer {
+	k := g.kind()
 	switch {
 	case g.chance(0.35):
-		return g.newCustomer(false)
-	case len(g.customers) > 0 && g.chance(1-1/float64(ordersPerUser)):
-		i := int(float64(len(g.customers)) * g.rng.Float64() * g.rng.Float64())
-		return g.customers[i]
+		return g.newCustomer(k, false)
+	case len(g.customers[k]) > 0 && g.chance(1-1/float64(ordersPerUser)):
+		cs := g.customers[k]
+		return cs[int(float64(len(cs))*g.rng.Float64()*g.rng.Float64())]
 	default:
-		c := g.newCustomer(true)
-		g.customers = append(g.customers, c)
+		c := g.newCustomer(k, true)
+		g.customers[k] = append(g.customers[k], c)
 		return c
 	}
 }
 
-func (g *generator) cart() []cartLine {
+// forSale are the catalogue entries a kind of customer buys. Gift
+// vouchers (boekenbonnen, 0 %) are for Dutch consumers only: they are
+// spent in Dutch shops, and a business's order carries VAT.
+func forSale(k kind) []*product {
+	var out []*product
+	for i := range catalogue {
+		if p := &catalogue[i]; k == nlConsumer || p.vat != vatZero {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (g *generator) cart(k kind) []cartLine {
 	n := 1
 	for n < 5 && g.chance(0.4) {
 		n++
 	}
+	products := forSale(k)
 	var lines []cartLine
 	used := map[string]bool{}
 	for range n {
-		p := &catalogue[g.pick(len(catalogue))]
+		p := pickOf(g, products)
 		v := -1
 		if len(p.variants) > 0 {
 			v = g.pick(len(p.variants))
@@ -456,8 +599,8 @@ func (g *generator) newOrder(t time.Time) *order {
 		created: t,
 		cust:    c,
 		billing: c.billing,
-		lines:   g.cart(),
-		pay:     pickOf(g, payments),
+		lines:   g.cart(c.kind),
+		pay:     g.payment(c.billing.country),
 		ip:      fmt.Sprintf("%d.%d.%d.%d", pickOf(g, []int{77, 84, 86, 145, 213}), g.pick(256), g.pick(256), 1+g.pick(254)),
 		ua:      pickOf(g, userAgents),
 		key:     g.alnum(13),
@@ -477,6 +620,10 @@ func (g *generator) newOrder(t time.Time) *order {
 		}
 		o.shipping = &ship
 		switch {
+		case !inEU(ship.country):
+			o.ship = shipWorld
+		case ship.country != "NL":
+			o.ship = shipEurope
 		case g.chance(0.1):
 			o.ship = shipPickup
 		default:
@@ -503,6 +650,26 @@ func (g *generator) newOrder(t time.Time) *order {
 		g.markPaid(o, t.Add(time.Duration(3+g.pick(90))*time.Second))
 	}
 	return o
+}
+
+// payment picks how a customer in country pays: iDEAL is Dutch and
+// Bancontact Belgian.
+func (g *generator) payment(country string) payment {
+	var ok []payment
+	for _, p := range payments {
+		switch p.woo {
+		case "mollie_wc_gateway_ideal":
+			if country != "NL" {
+				continue
+			}
+		case "mollie_wc_gateway_bancontact":
+			if country != "NL" && country != "BE" {
+				continue
+			}
+		}
+		ok = append(ok, p)
+	}
+	return pickOf(g, ok)
 }
 
 func (g *generator) markPaid(o *order, at time.Time) {

@@ -49,8 +49,11 @@ import (
 // excluding VAT: money as JSON numbers, 0/1 booleans, UTC timestamps
 // "YYYY-MM-DD HH:MM:SS", configurable products as a parent carrying the
 // money and a zero-priced child, shipping address only in
-// extension_attributes.shipping_assignments. Magento is safe for
-// concurrent use.
+// extension_attributes.shipping_assignments, shipping taxed at the highest
+// rate of the shipped items. A business elsewhere in the EU has its VAT
+// number in customer_taxvat and the billing vat_id and is in the
+// intra-EU customer group, untaxed; outside the EU nothing is taxed.
+// Magento is safe for concurrent use.
 type Magento struct {
 	*shop
 }
@@ -232,6 +235,8 @@ type (
 		Lastname          string   `json:"lastname"`
 		ParentID          int64    `json:"parent_id"`
 		Postcode          string   `json:"postcode"`
+		Region            string   `json:"region,omitempty"`
+		RegionCode        string   `json:"region_code,omitempty"`
 		Street            []string `json:"street"`
 		Telephone         string   `json:"telephone"`
 		VatID             string   `json:"vat_id,omitempty"`
@@ -306,6 +311,11 @@ type (
 
 func ptrNum(d decimal.Decimal) *num { n := numOf(d); return &n }
 
+// magentoIntraEUGroup is the customer group Magento's VAT validation puts
+// a customer with a valid VAT number of another member state in; its
+// customer tax class has no tax rules, so nothing is taxed.
+const magentoIntraEUGroup = 4
+
 var zero = numOf(decimal.Zero)
 
 // magLineCalc is one line's money as Magento computes it for a catalogue
@@ -327,9 +337,9 @@ func (m *Magento) render(o *order) []byte {
 		l := &o.lines[i]
 		c := &calc[i]
 		c.price = l.unitIncl().DivRound(l.p.vat.factor(), 2)
-		c.priceIncl = c.price.Mul(l.p.vat.factor()).Round(2)
+		c.priceIncl = c.price.Add(c.price.Mul(o.rate(l.p.vat)).Round(2))
 		c.row = c.price.Mul(decimal.NewFromInt(int64(l.qty)))
-		c.rowIncl = c.row.Add(c.row.Mul(l.p.vat.rate()).Round(2))
+		c.rowIncl = c.row.Add(c.row.Mul(o.rate(l.p.vat)).Round(2))
 		rows[i] = c.row
 	}
 	shares := couponShares(o.coupon, rows, o.lines)
@@ -340,7 +350,7 @@ func (m *Magento) render(o *order) []byte {
 		if shares != nil {
 			c.disc = shares[i]
 		}
-		c.tax = c.row.Sub(c.disc).Mul(o.lines[i].p.vat.rate()).Round(2)
+		c.tax = c.row.Sub(c.disc).Mul(o.rate(o.lines[i].p.vat)).Round(2)
 		subtotal, subtotalIncl = subtotal.Add(c.row), subtotalIncl.Add(c.rowIncl)
 		disc, itemTax = disc.Add(c.disc), itemTax.Add(c.tax)
 		rateTax[o.lines[i].p.vat] = rateTax[o.lines[i].p.vat].Add(c.tax)
@@ -354,13 +364,19 @@ func (m *Magento) render(o *order) []byte {
 		switch {
 		case o.ship == shipPickup:
 			shipMethod, shipDesc = "instore_pickup", "Afhalen in de winkel - Afhalen"
+		case o.ship == shipEurope:
+			shipMethod, shipDesc = "tablerate_bestway", "PostNL - Pakket Europa"
+			shipAmt = decimal.RequireFromString(europeExcl)
+		case o.ship == shipWorld:
+			shipMethod, shipDesc = "tablerate_bestway", "PostNL - Pakket Wereld"
+			shipAmt = decimal.RequireFromString(worldExcl)
 		case subtotal.Sub(disc).Add(itemTax).GreaterThanOrEqual(decimal.RequireFromString(freeShipping)):
 			shipMethod, shipDesc = "freeshipping_freeshipping", "Gratis verzending - Gratis"
 		default:
 			shipMethod, shipDesc = "flatrate_flatrate", "PostNL - Pakket"
 			shipAmt = decimal.RequireFromString(shippingExcl)
-			shipTax = shipAmt.Mul(shipVAT.rate()).Round(2)
 		}
+		shipTax = shipAmt.Mul(o.rate(shipVAT)).Round(2)
 	}
 	tax := itemTax.Add(shipTax)
 	grand := subtotal.Sub(disc).Add(shipAmt).Add(tax)
@@ -404,6 +420,9 @@ func (m *Magento) render(o *order) []byte {
 	} else {
 		out.CustomerIsGuest = 1
 	}
+	if o.cust.kind == euBusiness {
+		out.CustomerGroupID = magentoIntraEUGroup
+	}
 	if o.virtual() {
 		out.IsVirtual = 1
 	}
@@ -444,7 +463,7 @@ func (m *Magento) render(o *order) []byte {
 			ProductID: l.p.id, ProductType: "simple",
 			QtyOrdered: l.qty, QuoteItemID: l.itemID + 7000,
 			RowWeight: numOf(rowW), SKU: l.sku(), StoreID: 1,
-			TaxPercent: l.p.vat.percent(), Weight: numOf(w),
+			TaxPercent: o.percent(l.p.vat), Weight: numOf(w),
 		}
 		if l.p.virtual {
 			it.IsVirtual, it.ProductType = 1, "virtual"
@@ -571,16 +590,17 @@ func (m *Magento) render(o *order) []byte {
 // addresses link to their address book.
 func (m *Magento) address(kind string, a *address, o *order, email string, entity int64) magAddressJSON {
 	street := []string{a.line1()}
-	if m.opts.SplitHouseNumber {
+	if m.opts.SplitHouseNumber && a.country == "NL" {
 		street = []string{a.street, strconv.Itoa(a.number)}
 		if s := a.suffixText(); s != "" {
 			street = append(street, s)
 		}
 	}
 	out := magAddressJSON{
-		AddressType: kind, City: a.city, Company: a.company, CountryID: "NL", Email: email,
+		AddressType: kind, City: a.city, Company: a.company, CountryID: a.country, Email: email,
 		EntityID: entity, Firstname: a.first, Lastname: a.last, ParentID: o.id,
-		Postcode: a.postcode, Street: street, Telephone: cmp.Or(a.phone, o.cust.person.phone),
+		Postcode: a.postcode, Region: a.state, RegionCode: a.state, Street: street,
+		Telephone: cmp.Or(a.phone, o.cust.person.phone),
 	}
 	if kind == "billing" {
 		out.VatID = o.cust.person.vatID

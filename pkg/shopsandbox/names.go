@@ -62,9 +62,16 @@ var cities = []city{
 // postcodeLetters are the letters Dutch postcodes use (no F, I, O, Q, U, Y).
 const postcodeLetters = "ABCDEGHJKLMNPRSTVWXZ"
 
-var companies = []string{
-	"Bibliotheek Oost", "Basisschool De Regenboog", "Uitgeverij Kleinood B.V.",
-	"Advocatenkantoor Smit & Partners", "Leesclub 't Boekje", "Zorggroep Het Anker",
+// companies are Dutch business customers. Their VAT numbers pass the
+// Dutch check (the 11-test or, NL496241435B01, the 2020 MOD 97-10 rule);
+// NL853746333B01 is a known valid one.
+var companies = []company{
+	{"Bibliotheek Oost", "NL853746333B01"},
+	{"Basisschool De Regenboog", "NL862703050B01"},
+	{"Uitgeverij Kleinood B.V.", "NL199501944B01"},
+	{"Advocatenkantoor Smit & Partners", "NL496241435B01"},
+	{"Leesclub 't Boekje", "NL534253465B01"},
+	{"Zorggroep Het Anker", "NL519099771B01"},
 }
 
 var userAgents = []string{

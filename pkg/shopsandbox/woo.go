@@ -34,9 +34,12 @@ import (
 //
 // Orders are WooCommerce 9.x REST orders of a Dutch shop whose catalogue
 // prices include VAT: money as strings except line_items[].price (a JSON
-// float), unrounded taxes[] per rate (21%, 9%, 0%), variations with
-// attribute meta, PHP escaping (\/, \u00eb). WooCommerce is safe for
-// concurrent use.
+// float), unrounded taxes[] per rate (21%, 9%, 0%), shipping taxed at the
+// shipped items' rates (split in proportion to their net), variations
+// with attribute meta, PHP escaping (\/, \u00eb). Businesses elsewhere in
+// the EU are VAT-exempt (meta is_vat_exempt, _billing_vat_number) and
+// customers outside the EU match no tax rate: their orders carry no taxes
+// and no tax_lines. WooCommerce is safe for concurrent use.
 type WooCommerce struct {
 	*shop
 	loc *time.Location
@@ -312,13 +315,45 @@ func wooAddress(a *address, email *string) wooAddressJSON {
 	}
 	return wooAddressJSON{
 		FirstName: a.first, LastName: a.last, Company: a.company,
-		Address1: a.line1(), City: a.city, Postcode: a.postcode, Country: "NL",
+		Address1: a.line1(), City: a.city, State: a.state, Postcode: a.postcode, Country: a.country,
 		Email: email, Phone: a.phone,
 	}
 }
 
 // render writes o as GET /wp-json/wc/v3/orders/{id} returns it.
 func (w *WooCommerce) render(o *order) []byte {
+	out := w.header(o)
+	m := &wooMoney{rateTax: map[vat]decimal.Decimal{}, rateShip: map[vat]decimal.Decimal{},
+		shipBase: map[vat]decimal.Decimal{}, next: o.chargeID}
+	out.LineItems = w.lines(o, m)
+	out.ShippingLines = w.shippingLines(o, m)
+	out.FeeLines = feeLines(o, m)
+	out.CouponLines = couponLines(o, m)
+	out.TaxLines = taxLines(m)
+	m.totals(&out)
+	return mustPHPJSON(out)
+}
+
+// wooMoney is an order's money as WooCommerce adds it up, for a shop
+// that rounds tax per line: what each step of render adds to the totals.
+type wooMoney struct {
+	rateTax  map[vat]decimal.Decimal // rounded item and fee tax per rate
+	rateShip map[vat]decimal.Decimal // rounded shipping tax per rate
+	shipBase map[vat]decimal.Decimal // shipped items' net after the coupon per rate: the split of shipping tax
+	sum      decimal.Decimal         // Σ rounded line totals incl. tax
+	cartTax  decimal.Decimal         // Σ rounded item and fee tax
+	discNet  decimal.Decimal         // the coupon, excl. tax
+	discTax  decimal.Decimal
+	shipNet  decimal.Decimal
+	shipTax  decimal.Decimal // Σ rounded shipping tax per rate
+	feeNet   decimal.Decimal
+	feeTax   decimal.Decimal // rounded
+	next     int64           // the id of the next shipping, fee, coupon or tax item
+}
+
+// header renders everything but the money: identity, dates, customer,
+// addresses, payment and meta data.
+func (w *WooCommerce) header(o *order) wooOrderJSON {
 	site := w.opts.SiteURL
 	out := wooOrderJSON{
 		ID: o.id, Status: wooStatus(o.status), Currency: "EUR", Version: wooVersion,
@@ -336,11 +371,6 @@ func (w *WooCommerce) render(o *order) []byte {
 		IsEditable:      o.status == stPending || o.status == stOnHold,
 		NeedsPayment:    o.status == stPending || o.status == stOnHold,
 		NeedsProcessing: !o.virtual(),
-		LineItems:       []wooLineJSON{},
-		TaxLines:        []wooTaxLineJSON{},
-		ShippingLines:   []wooChargeJSON{},
-		FeeLines:        []wooChargeJSON{},
-		CouponLines:     []wooCouponJSON{},
 	}
 	if out.NeedsPayment {
 		out.PaymentURL = fmt.Sprintf("%s/afrekenen/order-pay/%d/?pay_for_order=true&key=wc_order_%s", site, o.id, o.key)
@@ -350,125 +380,6 @@ func (w *WooCommerce) render(o *order) []byte {
 	out.Shipping = wooAddress(o.shipping, nil)
 	out.Shipping.Phone = ""
 	out.MetaData = w.orderMeta(o)
-
-	// Lines.
-	gross := make([]decimal.Decimal, len(o.lines))
-	for i := range o.lines {
-		gross[i] = o.lines[i].unitIncl().Mul(decimal.NewFromInt(int64(o.lines[i].qty)))
-	}
-	shares := couponShares(o.coupon, gross, o.lines)
-	rateTax := map[vat]decimal.Decimal{}  // unrounded item and fee tax per rate
-	rateShip := map[vat]decimal.Decimal{} // unrounded shipping tax per rate
-	sum := decimal.Zero                   // Σ rounded line totals incl. tax
-	cartTax := decimal.Zero               // Σ rounded item and fee tax
-	discNet, discTax := decimal.Zero, decimal.Zero
-	for i := range o.lines {
-		l := &o.lines[i]
-		c := wooLineCalc{}
-		c.netSub = gross[i].DivRound(l.p.vat.factor(), 6)
-		c.taxSub = gross[i].Sub(c.netSub)
-		tot := gross[i]
-		if shares != nil {
-			tot = tot.Sub(shares[i])
-		}
-		c.netTot = tot.DivRound(l.p.vat.factor(), 6)
-		c.taxTot = tot.Sub(c.netTot)
-		discNet = discNet.Add(c.netSub.Sub(c.netTot))
-		discTax = discTax.Add(c.taxSub.Sub(c.taxTot))
-		rateTax[l.p.vat] = rateTax[l.p.vat].Add(c.taxTot)
-		sum = sum.Add(c.netTot.Round(2)).Add(c.taxTot.Round(2))
-		cartTax = cartTax.Add(c.taxTot.Round(2))
-		out.LineItems = append(out.LineItems, w.line(o, l, c))
-	}
-
-	// Shipping: free above the threshold after the coupon.
-	next := o.chargeID
-	shipNet, shipTax := decimal.Zero, decimal.Zero
-	if o.shipping != nil {
-		method, title, instance := "local_pickup", "Afhalen in de winkel", "4"
-		if o.ship == shipPostNL {
-			if sum.GreaterThanOrEqual(decimal.RequireFromString(freeShipping)) {
-				method, title, instance = "free_shipping", "Gratis verzending", "2"
-			} else {
-				method, title, instance = "flat_rate", "PostNL Pakket", "1"
-				shipNet = decimal.RequireFromString(shippingExcl)
-			}
-		}
-		taxes := []wooTaxJSON{}
-		if !shipNet.IsZero() {
-			v := highestVAT(o.lines)
-			shipTax = shipNet.Mul(v.rate()).Round(6)
-			rateShip[v] = shipTax
-			taxes = append(taxes, wooTaxJSON{ID: wooRates[v].id, Total: shipTax.String(), Subtotal: ""})
-		}
-		var items []string
-		for _, l := range o.lines {
-			if !l.p.virtual {
-				items = append(items, fmt.Sprintf("%s &times; %d", wooName(l.p.name), l.qty))
-			}
-		}
-		out.ShippingLines = append(out.ShippingLines, wooChargeJSON{
-			ID: next, MethodTitle: title, MethodID: method, InstanceID: instance,
-			Total: r2(shipNet), TotalTax: r2(shipTax.Round(2)), Taxes: taxes,
-			MetaData: []wooMetaJSON{{ID: next*10 + 1, Key: "Artikelen", Value: strings.Join(items, ", "),
-				DisplayKey: "Artikelen", DisplayValue: strings.Join(items, ", ")}},
-		})
-		next++
-	}
-
-	// Gift wrapping fee, taxed like shipping.
-	feeNet, feeTax := decimal.Zero, decimal.Zero
-	if o.giftWrap {
-		v := highestVAT(o.lines)
-		feeNet = decimal.RequireFromString(giftWrapExcl)
-		feeTax = feeNet.Mul(v.rate()).Round(6)
-		rateTax[v] = rateTax[v].Add(feeTax)
-		cartTax = cartTax.Add(feeTax.Round(2))
-		empty := ""
-		out.FeeLines = append(out.FeeLines, wooChargeJSON{
-			ID: next, Name: "Cadeauverpakking", TaxClass: &empty, TaxStatus: "taxable",
-			Amount: r2(feeNet), Total: r2(feeNet), TotalTax: r2(feeTax.Round(2)),
-			Taxes:    []wooTaxJSON{{ID: wooRates[v].id, Total: feeTax.String(), Subtotal: ""}},
-			MetaData: []wooMetaJSON{},
-		})
-		next++
-	}
-
-	if shares != nil {
-		cp := wooCouponJSON{ID: next, Code: o.coupon.code,
-			Discount: r2(discNet.Round(2)), DiscountTax: r2(discTax.Round(2)), MetaData: []wooMetaJSON{}}
-		if o.coupon.percent > 0 {
-			cp.DiscountType, cp.NominalAmount = "percent", float64(o.coupon.percent)
-		} else {
-			cp.DiscountType = "fixed_cart"
-			cp.NominalAmount, _ = decimal.RequireFromString(o.coupon.amount).Float64()
-		}
-		out.CouponLines = append(out.CouponLines, cp)
-		next++
-	}
-	out.DiscountTotal, out.DiscountTax = r2(discNet.Round(2)), r2(discTax.Round(2))
-
-	// One tax line per rate used, in rate id order.
-	for _, v := range []vat{vatHigh, vatLow, vatZero} {
-		it, okI := rateTax[v]
-		sh, okS := rateShip[v]
-		if !okI && !okS {
-			continue
-		}
-		out.TaxLines = append(out.TaxLines, wooTaxLineJSON{
-			ID: next, RateCode: "NL-" + wooRates[v].label + "-1", RateID: wooRates[v].id, Label: wooRates[v].label,
-			TaxTotal: r2(it.Round(2)), ShippingTaxTotal: r2(sh.Round(2)), RatePercent: v.percent(),
-			MetaData: []wooMetaJSON{},
-		})
-		next++
-	}
-
-	total := sum.Add(shipNet).Add(shipTax.Round(2)).Add(feeNet).Add(feeTax.Round(2))
-	out.ShippingTotal, out.ShippingTax = r2(shipNet), r2(shipTax.Round(2))
-	out.CartTax = r2(cartTax)
-	out.TotalTax = r2(cartTax.Add(shipTax.Round(2)))
-	out.Total = r2(total)
-
 	out.Links = wooLinksJSON{
 		Self:       []wooHrefJSON{{fmt.Sprintf("%s/wp-json/wc/v3/orders/%d", site, o.id)}},
 		Collection: []wooHrefJSON{{site + "/wp-json/wc/v3/orders"}},
@@ -476,7 +387,207 @@ func (w *WooCommerce) render(o *order) []byte {
 	if o.cust.id != 0 {
 		out.Links.Customer = []wooHrefJSON{{fmt.Sprintf("%s/wp-json/wc/v3/customers/%d", site, o.cust.id)}}
 	}
-	return mustPHPJSON(out)
+	return out
+}
+
+// lines renders the line items. Catalogue prices include Dutch VAT; for a
+// customer who pays none (a business elsewhere in the EU, a customer
+// outside it) WooCommerce takes the base rate's tax off the price, to the
+// cent, and charges no tax on it. The coupon applies to what the customer
+// pays.
+func (w *WooCommerce) lines(o *order, m *wooMoney) []wooLineJSON {
+	gross := make([]decimal.Decimal, len(o.lines))
+	for i := range o.lines {
+		l := &o.lines[i]
+		gross[i] = l.unitIncl().Mul(decimal.NewFromInt(int64(l.qty)))
+		if !o.taxed() {
+			gross[i] = gross[i].DivRound(l.p.vat.factor(), 2)
+		}
+	}
+	shares := couponShares(o.coupon, gross, o.lines)
+	out := []wooLineJSON{}
+	for i := range o.lines {
+		l := &o.lines[i]
+		tot := gross[i]
+		if shares != nil {
+			tot = tot.Sub(shares[i])
+		}
+		c := wooLineCalc{netSub: gross[i], netTot: tot, taxSub: decimal.Zero, taxTot: decimal.Zero}
+		if o.taxed() {
+			c.netSub = gross[i].DivRound(l.p.vat.factor(), 6)
+			c.taxSub = gross[i].Sub(c.netSub)
+			c.netTot = tot.DivRound(l.p.vat.factor(), 6)
+			c.taxTot = tot.Sub(c.netTot)
+			m.rateTax[l.p.vat] = m.rateTax[l.p.vat].Add(c.taxTot.Round(2))
+			if !l.p.virtual {
+				m.shipBase[l.p.vat] = m.shipBase[l.p.vat].Add(c.netTot)
+			}
+		}
+		m.discNet = m.discNet.Add(c.netSub.Sub(c.netTot))
+		m.discTax = m.discTax.Add(c.taxSub.Sub(c.taxTot))
+		m.sum = m.sum.Add(c.netTot.Round(2)).Add(c.taxTot.Round(2))
+		m.cartTax = m.cartTax.Add(c.taxTot.Round(2))
+		out = append(out, w.line(o, l, c))
+	}
+	return out
+}
+
+// shippingLines renders the shipping line: free in NL above the
+// threshold after the coupon, flat rates abroad. Its tax follows the
+// shipped items ("shipping tax class based on cart items", split as
+// WooCommerce Germanized does): each rate of the shipped items taxes the
+// share of the shipping cost that its items' net is of theirs.
+func (w *WooCommerce) shippingLines(o *order, m *wooMoney) []wooChargeJSON {
+	if o.shipping == nil {
+		return []wooChargeJSON{}
+	}
+	method, title, instance, net := "local_pickup", "Afhalen in de winkel", "4", ""
+	switch o.ship {
+	case shipPostNL:
+		if m.sum.GreaterThanOrEqual(decimal.RequireFromString(freeShipping)) {
+			method, title, instance = "free_shipping", "Gratis verzending", "2"
+		} else {
+			method, title, instance, net = "flat_rate", "PostNL Pakket", "1", shippingExcl
+		}
+	case shipEurope:
+		method, title, instance, net = "flat_rate", "PostNL Pakket Europa", "5", europeExcl
+	case shipWorld:
+		method, title, instance, net = "flat_rate", "PostNL Pakket Wereld", "6", worldExcl
+	}
+	if net != "" {
+		m.shipNet = decimal.RequireFromString(net)
+	}
+	taxes := []wooTaxJSON{}
+	if o.taxed() && !m.shipNet.IsZero() {
+		for _, t := range shippingTaxes(m.shipNet, m.shipBase, o.lines) {
+			m.rateShip[t.vat] = roundTax(t.tax)
+			m.shipTax = m.shipTax.Add(roundTax(t.tax))
+			taxes = append(taxes, wooTaxJSON{ID: wooRates[t.vat].id, Total: t.tax.String(), Subtotal: ""})
+		}
+	}
+	var items []string
+	for _, l := range o.lines {
+		if !l.p.virtual {
+			items = append(items, fmt.Sprintf("%s &times; %d", wooName(l.p.name), l.qty))
+		}
+	}
+	id := m.next
+	m.next++
+	return []wooChargeJSON{{
+		ID: id, MethodTitle: title, MethodID: method, InstanceID: instance,
+		Total: r2(m.shipNet), TotalTax: r2(m.shipTax), Taxes: taxes,
+		MetaData: []wooMetaJSON{{ID: id*10 + 1, Key: "Artikelen", Value: strings.Join(items, ", "),
+			DisplayKey: "Artikelen", DisplayValue: strings.Join(items, ", ")}},
+	}}
+}
+
+// rateTax is an unrounded tax at one rate.
+type rateTax struct {
+	vat vat
+	tax decimal.Decimal
+}
+
+// shippingTaxes splits the tax on shipping cost net over the rates of the
+// shipped items, in proportion to their net after the coupon (base), each
+// part's tax unrounded to 6 decimals as WooCommerce keeps it. Without a
+// base (every shipped item free) the highest rate taxes it all.
+func shippingTaxes(net decimal.Decimal, base map[vat]decimal.Decimal, lines []cartLine) []rateTax {
+	total := decimal.Zero
+	for _, b := range base {
+		total = total.Add(b)
+	}
+	if !total.IsPositive() {
+		v := highestVAT(lines)
+		return []rateTax{{v, net.Mul(v.rate()).Round(6)}}
+	}
+	var out []rateTax
+	for _, v := range []vat{vatHigh, vatLow, vatZero} {
+		if b, ok := base[v]; ok {
+			out = append(out, rateTax{v, net.Mul(b).Div(total).Mul(v.rate()).Round(6)})
+		}
+	}
+	return out
+}
+
+// roundTax rounds a tax to cents as WooCommerce does when prices include
+// tax: halves towards zero (PHP_ROUND_HALF_DOWN).
+func roundTax(d decimal.Decimal) decimal.Decimal {
+	if t := d.Truncate(2); d.Sub(t).Abs().Equal(decimal.New(5, -3)) {
+		return t
+	}
+	return d.Round(2)
+}
+
+// feeLines renders the gift-wrapping fee, taxed at the highest rate of the
+// shipped items.
+func feeLines(o *order, m *wooMoney) []wooChargeJSON {
+	if !o.giftWrap {
+		return []wooChargeJSON{}
+	}
+	m.feeNet = decimal.RequireFromString(giftWrapExcl)
+	taxes := []wooTaxJSON{}
+	if o.taxed() {
+		v := highestVAT(o.lines)
+		tax := m.feeNet.Mul(v.rate()).Round(6)
+		m.feeTax = tax.Round(2)
+		m.rateTax[v] = m.rateTax[v].Add(m.feeTax)
+		m.cartTax = m.cartTax.Add(m.feeTax)
+		taxes = append(taxes, wooTaxJSON{ID: wooRates[v].id, Total: tax.String(), Subtotal: ""})
+	}
+	id := m.next
+	m.next++
+	empty := ""
+	return []wooChargeJSON{{
+		ID: id, Name: "Cadeauverpakking", TaxClass: &empty, TaxStatus: "taxable",
+		Amount: r2(m.feeNet), Total: r2(m.feeNet), TotalTax: r2(m.feeTax),
+		Taxes: taxes, MetaData: []wooMetaJSON{},
+	}}
+}
+
+// couponLines renders the coupon, when it applied to the lines.
+func couponLines(o *order, m *wooMoney) []wooCouponJSON {
+	if o.coupon == nil || (m.discNet.IsZero() && m.discTax.IsZero()) {
+		return []wooCouponJSON{}
+	}
+	cp := wooCouponJSON{ID: m.next, Code: o.coupon.code,
+		Discount: r2(m.discNet.Round(2)), DiscountTax: r2(m.discTax.Round(2)), MetaData: []wooMetaJSON{}}
+	m.next++
+	if o.coupon.percent > 0 {
+		cp.DiscountType, cp.NominalAmount = "percent", float64(o.coupon.percent)
+	} else {
+		cp.DiscountType = "fixed_cart"
+		cp.NominalAmount, _ = decimal.RequireFromString(o.coupon.amount).Float64()
+	}
+	return []wooCouponJSON{cp}
+}
+
+// taxLines renders one tax line per rate charged, in rate id order: none
+// when the customer paid no VAT.
+func taxLines(m *wooMoney) []wooTaxLineJSON {
+	out := []wooTaxLineJSON{}
+	for _, v := range []vat{vatHigh, vatLow, vatZero} {
+		it, okI := m.rateTax[v]
+		sh, okS := m.rateShip[v]
+		if !okI && !okS {
+			continue
+		}
+		out = append(out, wooTaxLineJSON{
+			ID: m.next, RateCode: "NL-" + wooRates[v].label + "-1", RateID: wooRates[v].id, Label: wooRates[v].label,
+			TaxTotal: r2(it), ShippingTaxTotal: r2(sh), RatePercent: v.percent(),
+			MetaData: []wooMetaJSON{},
+		})
+		m.next++
+	}
+	return out
+}
+
+// totals writes the order's totals.
+func (m *wooMoney) totals(out *wooOrderJSON) {
+	out.DiscountTotal, out.DiscountTax = r2(m.discNet.Round(2)), r2(m.discTax.Round(2))
+	out.ShippingTotal, out.ShippingTax = r2(m.shipNet), r2(m.shipTax)
+	out.CartTax = r2(m.cartTax)
+	out.TotalTax = r2(m.cartTax.Add(m.shipTax))
+	out.Total = r2(m.sum.Add(m.shipNet).Add(m.shipTax).Add(m.feeNet).Add(m.feeTax))
 }
 
 func (w *WooCommerce) line(o *order, l *cartLine, c wooLineCalc) wooLineJSON {
@@ -486,12 +597,15 @@ func (w *WooCommerce) line(o *order, l *cartLine, c wooLineCalc) wooLineJSON {
 		ID: l.itemID, Name: wooName(l.p.name), ProductID: l.p.id, Quantity: l.qty, TaxClass: rate.class,
 		Subtotal: r2(c.netSub.Round(2)), SubtotalTax: r2(c.taxSub.Round(2)),
 		Total: r2(c.netTot.Round(2)), TotalTax: r2(c.taxTot.Round(2)),
-		Taxes:    []wooTaxJSON{{ID: rate.id, Total: c.taxTot.String(), Subtotal: c.taxSub.String()}},
+		Taxes:    []wooTaxJSON{},
 		MetaData: []wooMetaJSON{},
 		SKU:      l.sku(),
 		Price:    price / float64(l.qty),
 		Image: wooImageJSON{ID: strconv.FormatInt(l.p.id+5000, 10),
 			Src: fmt.Sprintf("%s/wp-content/uploads/2024/11/%s.jpg", w.opts.SiteURL, strings.ToLower(l.p.sku))},
+	}
+	if o.taxed() {
+		out.Taxes = append(out.Taxes, wooTaxJSON{ID: rate.id, Total: c.taxTot.String(), Subtotal: c.taxSub.String()})
 	}
 	if l.variant >= 0 {
 		v := l.p.variants[l.variant]
@@ -507,13 +621,18 @@ func (w *WooCommerce) line(o *order, l *cartLine, c wooLineCalc) wooLineJSON {
 	return out
 }
 
-// orderMeta is the order's meta_data: the VAT-exempt flag every order has,
-// order attribution, a company's VAT number, and the house-number
-// plugin's split address.
+// orderMeta is the order's meta_data: the VAT-exempt flag every order has
+// (set for a business elsewhere in the EU with a VAT number), order
+// attribution, a company's VAT number as an EU VAT plugin stores it, and
+// the house-number plugin's split address of Dutch addresses.
 func (w *WooCommerce) orderMeta(o *order) []wooMetaJSON {
 	id := o.id * 100
+	exempt := "no"
+	if o.cust.kind == euBusiness {
+		exempt = "yes"
+	}
 	meta := []wooMetaJSON{
-		{ID: id + 1, Key: "is_vat_exempt", Value: "no"},
+		{ID: id + 1, Key: "is_vat_exempt", Value: exempt},
 		{ID: id + 2, Key: "_wc_order_attribution_source_type", Value: []string{"typein", "organic", "referral"}[o.id%3]},
 		{ID: id + 3, Key: "_wc_order_attribution_device_type", Value: []string{"Desktop", "Mobile"}[o.id%2]},
 	}
@@ -528,8 +647,10 @@ func (w *WooCommerce) orderMeta(o *order) []wooMetaJSON {
 				wooMetaJSON{ID: id + n + 2, Key: "_" + kind + "_house_number_suffix", Value: a.suffixText()},
 			)
 		}
-		add("billing", &o.billing, 10)
-		if o.shipping != nil {
+		if o.billing.country == "NL" {
+			add("billing", &o.billing, 10)
+		}
+		if o.shipping != nil && o.shipping.country == "NL" {
 			add("shipping", o.shipping, 20)
 		}
 	}
