@@ -32,6 +32,22 @@
 // whose customer is unknown, or books every order on
 // customers.fixed_customer_code.
 //
+// # VAT
+//
+// Before it looks for the relatie, the stage decides the order's VAT
+// regime with [vat.Decide] (domestic, ICP, export or OSS, from what the
+// shop charged) and records it in the resolution; an order that fits no
+// regime is a dead letter, before anything is written. SnelStart books
+// ICP at 0 % for every relatie with a btwNummer in another member state,
+// so koppel writes the customer's VAT number on the card for an ICP order
+// only: on a new relatie, or, with add_and_update, on a found card that
+// lacks it. An ICP order whose card has no btwNummer under add or manual
+// is a dead letter naming the card and the number. With
+// customers.vies_check the number of an ICP order is first checked with
+// VIES: an outage makes the order wait, an invalid number is a dead
+// letter. The resolution carries the card's btwNummer and country as
+// koppel left them, which the booker compares with the regime.
+//
 // # Effects once
 //
 // Find-or-create runs under short locks on the order's keys, so two orders
@@ -69,6 +85,8 @@ import (
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/profile"
 	"github.com/koppel/koppel/pkg/snelstart"
+	"github.com/koppel/koppel/pkg/vat"
+	"github.com/koppel/koppel/pkg/vatnumber"
 )
 
 // StageName names the stage in its consumer ("koppel-customers"), its
@@ -112,6 +130,18 @@ type Options struct {
 	// or deactivated in SnelStart). Default 1 hour; negative: never, the
 	// store's cache lifetime alone bounds it.
 	VerifyAfter time.Duration
+	// VAT reads the administrations' VAT facts (rate table, OSS) that
+	// decide an order's regime; the stages of one process may share one.
+	// Default: a Source of its own.
+	VAT *vat.Source
+	// VIESURL is the base URL of the EU's VIES REST API, asked for the VAT
+	// number of an ICP order when the profile has customers.vies_check;
+	// default [vatnumber.DefaultVIESURL].
+	VIESURL string
+	// VIESWait is how long an order waits before it is tried again when
+	// VIES could not check its VAT number (an outage, throttling); waiting
+	// spends no delivery. Default 1 minute, the longest wait a stage allows.
+	VIESWait time.Duration
 	// Logger receives one line per resolved order; default: discard.
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
@@ -125,6 +155,8 @@ type Resolver struct {
 	o        Options
 	profiles map[string]*profile.Profile
 	log      *slog.Logger
+	vat      *vat.Source
+	vies     *vatnumber.VIES
 
 	mu     sync.Mutex
 	landen map[string]map[string]snelstart.ID // by profile: landcode → id
@@ -154,7 +186,17 @@ func New(o Options) (*Resolver, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	r := &Resolver{o: o, profiles: map[string]*profile.Profile{}, log: o.Logger, landen: map[string]map[string]snelstart.ID{}}
+	if o.VAT == nil {
+		o.VAT = &vat.Source{}
+	}
+	if o.VIESURL == "" {
+		o.VIESURL = vatnumber.DefaultVIESURL
+	}
+	if o.VIESWait <= 0 {
+		o.VIESWait = time.Minute
+	}
+	r := &Resolver{o: o, profiles: map[string]*profile.Profile{}, log: o.Logger, vat: o.VAT, vies: &vatnumber.VIES{URL: o.VIESURL},
+		landen: map[string]map[string]snelstart.ID{}}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -203,9 +245,12 @@ func (r *Resolver) Stage(st pipeline.Stage) *pipeline.Stage {
 // or updating it as the order's profile says. Its errors follow
 // [orderstage.Func]: an ambiguous match, an unknown customer under manual
 // processing, or a refusal by SnelStart is permanent (wrapping
-// [pipeline.ErrPermanent], with a reason a bookkeeper can act on); a
-// SnelStart or store outage, or a write another worker is busy with, is
-// transient.
+// [pipeline.ErrPermanent], with a reason a bookkeeper can act on), and so
+// is an order that fits no VAT regime, an ICP order whose relatie card
+// lacks the btw-nummer under add or manual, and a VAT number VIES reports
+// invalid; a SnelStart or store outage, or a write another worker is busy
+// with, is transient, and an order whose VAT number VIES cannot check now
+// waits ([pipeline.Later]).
 func (r *Resolver) Resolve(ctx context.Context, ev *koppelv1.OrderEvent) error {
 	o := ev.GetOrder()
 	p, ok := r.profiles[o.GetProfile()]
@@ -222,7 +267,7 @@ func (r *Resolver) Resolve(ctx context.Context, ev *koppelv1.OrderEvent) error {
 	if err != nil {
 		return pipeline.Permanent(fmt.Errorf("customers: profile %s: snelstart client: %w", p.ID, err))
 	}
-	j := &job{r: r, p: p, c: c, o: o, owner: r.o.Owner + "/" + nonce()}
+	j := &job{r: r, p: p, c: c, ev: ev, o: o, owner: r.o.Owner + "/" + nonce()}
 	res, err := j.resolve(ctx)
 	if err != nil {
 		return err
@@ -230,7 +275,7 @@ func (r *Resolver) Resolve(ctx context.Context, ev *koppelv1.OrderEvent) error {
 	ev.Customer = res
 	r.log.InfoContext(ctx, "customer resolved", "profile", p.ID, "order", o.GetShopOrderId(),
 		"relatie_id", res.GetRelatieId(), "relatiecode", res.GetRelatiecode(), "matched_by", res.GetMatchedBy(),
-		"created", res.GetCreated(), "updated", res.GetUpdated())
+		"created", res.GetCreated(), "updated", res.GetUpdated(), "regime", res.GetRegime())
 	return nil
 }
 
@@ -245,8 +290,13 @@ type job struct {
 	r     *Resolver
 	p     *profile.Profile
 	c     *snelstart.Client
+	ev    *koppelv1.OrderEvent
 	o     *koppelv1.Order
 	owner string // this attempt's owner of claims and locks
+
+	decision vat.Decision // the order's VAT regime
+	facts    vat.Facts
+	card     card // the relatie card's btwNummer and land, as koppel left them
 
 	rules     []step
 	keys      Keys
@@ -269,9 +319,24 @@ type cacheEntry struct {
 	Verified   int64        `json:"verified"`      // unix seconds: last read from SnelStart
 	Shop       string       `json:"shop,omitempty"`
 	CreatedFor string       `json:"created_for,omitempty"` // the order koppel created the relatie for
+	Card       card         `json:"card"`                  // the card's btwNummer and land as koppel last saw them
 }
 
+// resolve decides the order's VAT regime, finds, creates or updates its
+// relatie, and checks that the card fits the regime.
 func (j *job) resolve(ctx context.Context) (*koppelv1.CustomerResolution, error) {
+	if err := j.decide(ctx); err != nil {
+		return nil, err
+	}
+	res, err := j.find(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return res, j.settle(ctx, res)
+}
+
+// find resolves the order to its relatie and sets j.card.
+func (j *job) find(ctx context.Context) (*koppelv1.CustomerResolution, error) {
 	cu := j.p.Customers
 	if cu.Processing == ProcessManual && cu.FixedCustomerCode != 0 {
 		return j.fixed(ctx, cu.FixedCustomerCode)
@@ -322,28 +387,37 @@ func (j *job) resolve(ctx context.Context) (*koppelv1.CustomerResolution, error)
 	key := j.matchKey(by)
 	res := resolution(rel, ByCreated, key)
 	res.Created = true
-	j.cacheSet(ctx, cacheKey, cacheEntry{ID: rel.ID, Code: int(res.GetRelatiecode()), By: by, Key: key, Shop: j.shopPrint(), CreatedFor: j.o.GetShopOrderId()})
+	if j.card, err = j.cardOf(ctx, rel); err != nil {
+		return nil, err
+	}
+	j.cacheSet(ctx, cacheKey, cacheEntry{ID: rel.ID, Code: int(res.GetRelatiecode()), By: by, Key: key, Shop: j.shopPrint(), CreatedFor: j.o.GetShopOrderId(), Card: j.card})
 	return res, nil
 }
 
 // matched finishes an order whose relatie was found: with add_and_update it
-// brings the relatie in line with the shop, then caches the match. A
+// brings the relatie in line with the shop (an ICP order's VAT number
+// included), then caches the match with the card as koppel left it. A
 // relatie koppel created for this very order (an earlier delivery did, then
 // stopped before forwarding) is reported as created.
 func (j *job) matched(ctx context.Context, cacheKey string, rel *snelstart.Relatie, by, key string) (*koppelv1.CustomerResolution, error) {
 	createdFor := j.createdFor(rel)
 	res := resolution(rel, by, key)
 	if j.p.Customers.Processing == ProcessAddAndUpdate {
-		updated, err := j.update(ctx, rel)
+		next, updated, err := j.update(ctx, rel)
 		if err != nil {
 			return nil, err
 		}
-		res.Updated = updated
+		rel, res.Updated = next, updated
 	}
 	if createdFor != "" && createdFor == j.o.GetShopOrderId() {
 		res.MatchedBy, res.Created = ByCreated, true
 	}
-	j.cacheSet(ctx, cacheKey, cacheEntry{ID: rel.ID, Code: int(res.GetRelatiecode()), By: by, Key: key, Shop: j.shopPrint(), CreatedFor: createdFor})
+	c, err := j.cardOf(ctx, rel)
+	if err != nil {
+		return nil, err
+	}
+	j.card = c
+	j.cacheSet(ctx, cacheKey, cacheEntry{ID: rel.ID, Code: int(res.GetRelatiecode()), By: by, Key: key, Shop: j.shopPrint(), CreatedFor: createdFor, Card: c})
 	return res, nil
 }
 
@@ -423,9 +497,13 @@ func (j *job) create(ctx context.Context) (*snelstart.Relatie, bool, error) {
 		// ledger ties it to the customer.
 		code = j.keys.Code
 	}
-	want, err := newRelatie(j.o, landen, code, j.memo())
+	want, err := newRelatie(j.o, landen, code, j.memo(), j.wantVAT())
 	if err != nil {
 		return nil, false, j.dataErr(err)
+	}
+	if j.decision.Regime == vat.ICP && want.VestigingsAdres == nil {
+		return nil, false, pipeline.Permanent(fmt.Errorf("customers: order %s: the order is an intra-community supply (%s), and SnelStart books one at 0 %% only for a relatie with a btw-nummer and a vestigingsadres in that member state, but the order's billing address is incomplete (street, postcode, city and country are needed): complete it in the shop, or create the klant in SnelStart, then replay the order",
+			j.o.GetShopOrderId(), j.decision.VATNumber))
 	}
 	key := idempotency.EffectKey(j.p.ID, KindRelatie, j.identity)
 	for gen := 0; gen < 8; gen++ {
@@ -531,28 +609,30 @@ func (j *job) post(ctx context.Context, key string, want *snelstart.Relatie) (*s
 
 // update brings rel in line with the shop (add_and_update), once per order
 // revision: under the ledger key <relatie id>:<shop order id>:<revision>.
-func (j *job) update(ctx context.Context, rel *snelstart.Relatie) (bool, error) {
+// For an ICP order that includes the customer's VAT number. It returns the
+// relatie as koppel left it and whether it wrote.
+func (j *job) update(ctx context.Context, rel *snelstart.Relatie) (*snelstart.Relatie, bool, error) {
 	landen, err := j.r.landenOf(ctx, j.p.ID, j.c)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
-	next, changed, err := updateFrom(rel, j.o, landen)
+	next, changed, err := updateFrom(rel, j.o, landen, j.wantVAT())
 	if err != nil {
-		return false, j.dataErr(err)
+		return nil, false, j.dataErr(err)
 	}
 	if !changed {
-		return false, nil
+		return rel, false, nil
 	}
 	key := idempotency.EffectKey(j.p.ID, KindRelatieUpdate, string(rel.ID)+":"+j.o.GetShopOrderId()+":"+j.o.GetRevision())
 	cl, err := j.r.o.Store.Claim(ctx, key, j.owner, j.r.o.Lease)
 	if err != nil {
-		return false, fmt.Errorf("customers: claim %s: %w", key, err)
+		return nil, false, fmt.Errorf("customers: claim %s: %w", key, err)
 	}
 	switch cl.Outcome {
 	case idempotency.Done:
-		return true, nil
+		return next, true, nil
 	case idempotency.Busy:
-		return false, pipeline.Later(fmt.Errorf("customers: order %s: another worker (%s) is updating relatie %s; retrying", j.o.GetShopOrderId(), cl.Holder, rel.ID), waitFor(cl.Until))
+		return nil, false, pipeline.Later(fmt.Errorf("customers: order %s: another worker (%s) is updating relatie %s; retrying", j.o.GetShopOrderId(), cl.Holder, rel.ID), waitFor(cl.Until))
 	}
 	// A PUT replaces the record with the same content however often it is
 	// sent, so an earlier attempt's unknown outcome needs no look first.
@@ -561,15 +641,18 @@ func (j *job) update(ctx context.Context, rel *snelstart.Relatie) (bool, error) 
 			_ = j.r.o.Store.Release(context.WithoutCancel(ctx), key, j.owner)
 		}
 		if snelstart.IsPermanent(err) {
-			return false, pipeline.Permanent(fmt.Errorf("customers: order %s: SnelStart refused the update of relatie %s: %w; correct the customer's data in the shop, or set customers.processing to add, then replay the order",
+			return nil, false, pipeline.Permanent(fmt.Errorf("customers: order %s: SnelStart refused the update of relatie %s: %w; correct the customer's data in the shop, or set customers.processing to add, then replay the order",
 				j.o.GetShopOrderId(), rel.ID, err))
 		}
-		return false, fmt.Errorf("customers: order %s: update relatie %s: %w", j.o.GetShopOrderId(), rel.ID, err)
+		return nil, false, fmt.Errorf("customers: order %s: update relatie %s: %w", j.o.GetShopOrderId(), rel.ID, err)
 	}
 	if err := j.r.o.Store.Complete(ctx, key, j.owner, []byte(rel.ID)); err != nil {
 		j.r.log.WarnContext(ctx, "relatie updated but not recorded in the ledger", "profile", j.p.ID, "order", j.o.GetShopOrderId(), "relatie_id", rel.ID, "error", err)
 	}
-	return true, nil
+	if next.BtwNummer != rel.BtwNummer {
+		j.r.log.InfoContext(ctx, "btw-nummer written to the relatie for an intra-community supply", "profile", j.p.ID, "order", j.o.GetShopOrderId(), "relatie_id", rel.ID)
+	}
+	return next, true, nil
 }
 
 // fixed resolves every order to the relatie with relatiecode code
@@ -586,7 +669,10 @@ func (j *job) fixed(ctx context.Context, code int) (*koppelv1.CustomerResolution
 	for i := range rels {
 		if eligible(&rels[i]) && rels[i].Relatiecode != nil && *rels[i].Relatiecode == code {
 			key := "code:" + strconv.Itoa(code)
-			j.cacheSet(ctx, cacheKey, cacheEntry{ID: rels[i].ID, Code: code, By: ByFixed, Key: key})
+			if j.card, err = j.cardOf(ctx, &rels[i]); err != nil {
+				return nil, err
+			}
+			j.cacheSet(ctx, cacheKey, cacheEntry{ID: rels[i].ID, Code: code, By: ByFixed, Key: key, Card: j.card})
 			return resolution(&rels[i], ByFixed, key), nil
 		}
 	}
@@ -596,8 +682,11 @@ func (j *job) fixed(ctx context.Context, code int) (*koppelv1.CustomerResolution
 
 // fromCache resolves the order from the lookup cache. An entry older than
 // VerifyAfter is checked against SnelStart first, and dropped when its
-// relatie is gone; with add_and_update, a relatie whose shop data changed
-// since koppel last applied it is updated.
+// relatie is gone; so is an entry whose card does not fit the order's VAT
+// regime (the bookkeeper may have corrected the card since), one that
+// add_and_update must give the order's VAT number, and one from before
+// the cache kept the card. With add_and_update, a relatie whose shop data
+// changed since koppel last applied it is updated.
 func (j *job) fromCache(ctx context.Context, cacheKey string) (*koppelv1.CustomerResolution, bool, error) {
 	if cacheKey == "" {
 		return nil, false, nil
@@ -611,51 +700,56 @@ func (j *job) fromCache(ctx context.Context, cacheKey string) (*koppelv1.Custome
 		return nil, false, nil
 	}
 	now := j.r.o.Now()
+	due := j.r.o.VerifyAfter > 0 && now.Sub(time.Unix(e.Verified, 0)) > j.r.o.VerifyAfter
+	shop := j.shopPrint()
 	var rel *snelstart.Relatie
-	if va := j.r.o.VerifyAfter; va > 0 && now.Sub(time.Unix(e.Verified, 0)) > va {
+	read := func() (bool, error) {
 		got, gone, err := j.get(ctx, e.ID)
 		if err != nil {
-			return nil, false, err
+			return false, err
 		}
 		if gone {
 			j.r.log.InfoContext(ctx, "cached relatie is gone; resolving again", "profile", j.p.ID, "order", j.o.GetShopOrderId(), "relatie_id", e.ID)
 			if err := j.r.o.Store.CacheDelete(ctx, cacheKey); err != nil {
-				return nil, false, fmt.Errorf("customers: cache: %w", err)
+				return false, fmt.Errorf("customers: cache: %w", err)
 			}
-			return nil, false, nil
+			return false, nil
 		}
 		rel = got
+		return true, nil
+	}
+	if due || !e.Card.Known || !j.fits(e.Card) || j.lacksVAT(e.Card) {
+		if ok, err := read(); err != nil || !ok {
+			return nil, false, err
+		}
 	}
 	res := &koppelv1.CustomerResolution{RelatieId: string(e.ID), Relatiecode: int64(e.Code), MatchedBy: e.By, MatchKey: e.Key}
 	if e.CreatedFor != "" && e.CreatedFor == j.o.GetShopOrderId() {
 		res.MatchedBy, res.Created = ByCreated, true
 	}
-	shop := j.shopPrint()
 	if j.p.Customers.Processing == ProcessAddAndUpdate && (rel != nil || shop != e.Shop) {
 		if rel == nil {
-			got, gone, err := j.get(ctx, e.ID)
-			if err != nil {
+			if ok, err := read(); err != nil || !ok {
 				return nil, false, err
 			}
-			if gone {
-				if err := j.r.o.Store.CacheDelete(ctx, cacheKey); err != nil {
-					return nil, false, fmt.Errorf("customers: cache: %w", err)
-				}
-				return nil, false, nil
-			}
-			rel = got
 		}
-		updated, err := j.update(ctx, rel)
+		next, updated, err := j.update(ctx, rel)
 		if err != nil {
 			return nil, false, err
 		}
-		res.Updated = updated
+		rel, res.Updated = next, updated
 	}
-	if rel != nil || shop != e.Shop {
-		if rel != nil && rel.Relatiecode != nil {
+	if rel != nil {
+		if e.Card, err = j.cardOf(ctx, rel); err != nil {
+			return nil, false, err
+		}
+		if rel.Relatiecode != nil {
 			e.Code = *rel.Relatiecode
 			res.Relatiecode = int64(e.Code)
 		}
+	}
+	j.card = e.Card
+	if rel != nil || shop != e.Shop {
 		e.Shop = shop
 		j.cacheSet(ctx, cacheKey, e)
 	}

@@ -204,7 +204,7 @@ func TestUpdateFrom(t *testing.T) {
 		Billing:  &koppelv1.Address{Street: "Dorpsstraat", HouseNumber: "12", HouseNumberSuffix: "a", Postcode: "1234ab", City: "Alkmaar", Country: "NL"}}
 	cur := &snelstart.Relatie{ID: snelstart.NewID(), Naam: "Jan Jansen", Email: "Old@x.nl; Boekhouding@x.nl", Memo: "m", Krediettermijn: snelstart.Ptr(30),
 		VestigingsAdres: &snelstart.Adres{Contactpersoon: "Piet", Straat: "Dorpsstraat 12a", Postcode: "1234 AB", Plaats: "Alkmaar", Land: snelstart.RefTo(landen["NL"])}}
-	next, changed, err := updateFrom(cur, o, landen)
+	next, changed, err := updateFrom(cur, o, landen, "")
 	if err != nil || !changed {
 		t.Fatalf("changed %v, err %v", changed, err)
 	}
@@ -212,11 +212,11 @@ func TestUpdateFrom(t *testing.T) {
 		next.VestigingsAdres.Contactpersoon != "Piet" || cur.Email != "Old@x.nl; Boekhouding@x.nl" {
 		t.Errorf("next %+v, cur %+v", next, cur)
 	}
-	if _, changed, _ := updateFrom(next, o, landen); changed {
+	if _, changed, _ := updateFrom(next, o, landen, ""); changed {
 		t.Error("applying the same shop data twice changes the relatie")
 	}
 	o.Customer.Email = "BOEKHOUDING@x.nl"
-	if n, changed, _ := updateFrom(next, o, landen); changed || n.Email != next.Email {
+	if n, changed, _ := updateFrom(next, o, landen, ""); changed || n.Email != next.Email {
 		t.Errorf("an address the relatie holds in another case changed it: %q", n.Email)
 	}
 }

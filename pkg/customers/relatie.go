@@ -99,15 +99,18 @@ func isLetters(s string) bool {
 // newRelatie returns the relatie koppel creates for o: relatiesoort Klant,
 // naam, vestigingsAdres from the billing address (straat with house number
 // and suffix, postcode, plaats, land by the ISO-2 code matched on
-// landcode), email, telefoon, btwNummer and, when code is not 0, the
-// relatiecode. landen maps landcode to the land's id. Texts longer than
-// SnelStart takes are shortened, except a phone number, which is left out
-// rather than cut, and an email address, which is an error.
-func newRelatie(o *koppelv1.Order, landen map[string]snelstart.ID, code int, memo string) (*snelstart.Relatie, error) {
+// landcode), email, telefoon, btwNummer when btw is not empty (an ICP
+// order's VAT number: any other order's is left out, since SnelStart books
+// ICP for every relatie with a btwNummer in another member state) and,
+// when code is not 0, the relatiecode. landen maps landcode to the land's
+// id. Texts longer than SnelStart takes are shortened, except a phone
+// number, which is left out rather than cut, and an email address, which
+// is an error.
+func newRelatie(o *koppelv1.Order, landen map[string]snelstart.ID, code int, memo, btw string) (*snelstart.Relatie, error) {
 	r := &snelstart.Relatie{
 		Relatiesoort: []snelstart.Relatiesoort{snelstart.RelatiesoortKlant},
 		Naam:         relatieNaam(o),
-		BtwNummer:    NormalizeVAT(o.GetCustomer().GetVatNumber()),
+		BtwNummer:    btw,
 		Memo:         memo,
 	}
 	if code != 0 {
@@ -172,9 +175,11 @@ func applyShopData(r *snelstart.Relatie, o *koppelv1.Order, landen map[string]sn
 }
 
 // updateFrom returns a copy of cur with the shop's data of o applied, and
-// whether anything changed. The copy starts from the whole record, since
-// a PUT replaces it (snelstart-api.md §6.3).
-func updateFrom(cur *snelstart.Relatie, o *koppelv1.Order, landen map[string]snelstart.ID) (*snelstart.Relatie, bool, error) {
+// whether anything changed. A btw that is not empty (an ICP order's VAT
+// number) replaces a btwNummer that differs; an empty one leaves the
+// card's as it is. The copy starts from the whole record, since a PUT
+// replaces it (snelstart-api.md §6.3).
+func updateFrom(cur *snelstart.Relatie, o *koppelv1.Order, landen map[string]snelstart.ID, btw string) (*snelstart.Relatie, bool, error) {
 	next := *cur
 	if cur.VestigingsAdres != nil {
 		a := *cur.VestigingsAdres
@@ -182,6 +187,9 @@ func updateFrom(cur *snelstart.Relatie, o *koppelv1.Order, landen map[string]sne
 	}
 	if err := applyShopData(&next, o, landen); err != nil {
 		return nil, false, err
+	}
+	if btw != "" && NormalizeVAT(next.BtwNummer) != btw {
+		next.BtwNummer = btw
 	}
 	return &next, !sameShopData(cur, &next), nil
 }
@@ -191,7 +199,7 @@ func sameShopData(a, b *snelstart.Relatie) bool {
 }
 
 // shopData is the part of a relatie that add_and_update keeps current, as
-// one string.
+// one string (the btwNummer only for ICP orders).
 func shopData(r *snelstart.Relatie) string {
 	var ad snelstart.Adres
 	if r.VestigingsAdres != nil {
@@ -201,7 +209,7 @@ func shopData(r *snelstart.Relatie) string {
 	if ad.Land != nil {
 		land = strings.ToLower(string(ad.Land.ID))
 	}
-	return strings.Join([]string{r.Naam, ad.Straat, ad.Postcode, ad.Plaats, land, ad.Contactpersoon, r.Email, r.Telefoon}, "\x00")
+	return strings.Join([]string{r.Naam, ad.Straat, ad.Postcode, ad.Plaats, land, ad.Contactpersoon, r.Email, r.Telefoon, r.BtwNummer}, "\x00")
 }
 
 // formatPostcode writes a Dutch postcode the way SnelStart's users do,

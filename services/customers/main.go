@@ -17,6 +17,7 @@ import (
 	"github.com/koppel/koppel/pkg/customers"
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/stageservice"
+	"github.com/koppel/koppel/pkg/vatnumber"
 )
 
 func main() {
@@ -33,6 +34,6 @@ func main() {
 func run(ctx context.Context, args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
 	return stageservice.Run(ctx, "customers", args, stderr, lookupEnv, func(d stageservice.Deps) (*pipeline.Stage, error) {
 		return customers.Stage(customers.Options{Profiles: d.Config.Profiles, Clients: d.Clients.Get, Store: d.Store,
-			Owner: d.Owner, Logger: d.Logger}, d.Stage)
+			Owner: d.Owner, VIESURL: vatnumber.DefaultVIESURL, Logger: d.Logger}, d.Stage)
 	})
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/koppel/koppel/pkg/schedule"
 	"github.com/koppel/koppel/pkg/snelstartsandbox"
 	"github.com/koppel/koppel/pkg/telemetry"
+	"github.com/koppel/koppel/pkg/vatnumber"
 	"github.com/koppel/koppel/pkg/webshop"
 )
 
@@ -43,7 +44,7 @@ func Stages(cfg *profile.Config, adapters map[string]webshop.Adapter, clients *c
 		return pipeline.Stage{Logger: log.With("service", service), TracerProvider: tracing}
 	}
 	cust, err := customers.Stage(customers.Options{Profiles: cfg.Profiles, Clients: clients.Get, Store: store, Owner: owner,
-		Logger: log.With("service", "customers")}, base("customers"))
+		VIESURL: vatnumber.DefaultVIESURL, Logger: log.With("service", "customers")}, base("customers"))
 	if err != nil {
 		return nil, err
 	}
