@@ -18,6 +18,7 @@ import (
 	"github.com/koppel/koppel/pkg/shopsandbox"
 	"github.com/koppel/koppel/pkg/snelstart"
 	"github.com/koppel/koppel/pkg/snelstartsandbox"
+	"github.com/koppel/koppel/pkg/webshop"
 	"github.com/koppel/koppel/services/koppel/internal/allinone"
 )
 
@@ -99,15 +100,37 @@ func TestReplayInBrowserBooks(t *testing.T) {
 		t.Errorf("DLQ row does not name the stage and the unknown SKU %s: %q", skus[0], text)
 	}
 
-	// The bookkeeper adds the articles in SnelStart.
+	// The bookkeeper adds the articles in SnelStart, each in the omzetgroep
+	// of the VAT the product carries (21 % Hoog, 9 % Laag, 0 % Geen), as
+	// she knows her products.
 	groups, err := c.ListArtikelOmzetgroepen(context.Background())
 	if err != nil || len(groups) == 0 {
 		t.Fatalf("omzetgroepen: %v", err)
 	}
+	soortOf := map[string]snelstart.BtwSoort{"21": snelstart.BtwSoortHoog, "9": snelstart.BtwSoortLaag, "0": snelstart.BtwSoortGeen}
+	groupFor := func(sku string) snelstart.ID {
+		adapter, _ := webshop.New(webshop.WooCommerce, webshop.Config{})
+		o, err := adapter.Normalize("shop", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range o.GetLines() {
+			if l.GetSku() != sku {
+				continue
+			}
+			for _, g := range groups {
+				if r, _ := snelstart.ParseDecimal(l.GetTaxRate()); g.VerkoopNederlandBtwSoort == soortOf[r.String()] {
+					return g.ID
+				}
+			}
+		}
+		t.Fatalf("no omzetgroep for SKU %s", sku)
+		return ""
+	}
 	for _, sku := range skus {
 		price, _ := snelstart.ParseDecimal("10.00")
 		if _, err := c.CreateArtikel(context.Background(), &snelstart.Artikel{Artikelcode: sku, Omschrijving: "Toegevoegd " + sku,
-			ArtikelOmzetgroep: snelstart.RefTo(groups[0].ID), Verkoopprijs: &price}); err != nil {
+			ArtikelOmzetgroep: snelstart.RefTo(groupFor(sku)), Verkoopprijs: &price}); err != nil {
 			t.Fatalf("create artikel %s: %v", sku, err)
 		}
 	}
