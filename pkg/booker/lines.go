@@ -2,6 +2,7 @@ package booker
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -74,7 +75,8 @@ func (r *rateSums) add(key string, soort snelstart.BtwSoort, rate, d decimal.Dec
 // each product line carries its price before discounts, so that what the
 // customer saw stays on the order, and the discounts follow as one negative
 // line per VAT rate on the discount article of that rate. The discount line
-// of a rate also absorbs that rate's rounding of unit prices, so the lines
+// of a rate also absorbs that rate's rounding of unit prices (a rate
+// without discount gets a rounding line on the same article), so the lines
 // of each rate add up to exactly what the shop charged for them.
 func buildLines(in input) ([]regel, error) {
 	products, disc, residue, err := productLines(in)
@@ -355,18 +357,17 @@ func chargeShares(ch *koppelv1.Charge, incl bool) ([]share, error) {
 }
 
 // discountLines returns one negative line per VAT rate for the discounts:
-// those on the product lines (with each rate's unit-price rounding), and
-// those the shop did not spread over them (a shipping discount, an order
-// discount).
+// those on the product lines, and those the shop did not spread over them
+// (a shipping discount, an order discount). Each rate's unit-price
+// rounding (residue) goes on its discount line or, at a rate without
+// discount, on a rounding line of its own on the same article, so that the
+// lines of each rate add up to what the shop charged.
 func discountLines(in input, disc, residue *rateSums) ([]regel, error) {
 	if in.s.Lines == LinesCodeAndQuantity {
 		return nil, nil // SnelStart's prices: the shop's discounts do not apply
 	}
 	o := in.ev.GetOrder()
 	incl := in.ingave == snelstart.BtwIngaveInclusief
-	for _, rk := range disc.keys {
-		disc.sum[rk] = disc.sum[rk].Add(residue.sum[rk])
-	}
 	spread := len(disc.keys) > 0
 	rates := knownRates(in.s, o)
 	for i, d := range o.GetDiscounts() {
@@ -387,14 +388,48 @@ func discountLines(in input, disc, residue *rateSums) ([]regel, error) {
 		soort := in.chargeSoort(rate)
 		disc.add(rk, soort, in.appliedRate(soort, rate), money(amount.Mul(in.fx)))
 	}
-	title := discountTitle(o)
+	rounding := &rateSums{}
+	for _, rk := range residue.keys {
+		r := residue.sum[rk]
+		switch {
+		case r.IsZero():
+			continue
+		case slices.Contains(disc.keys, rk):
+			disc.sum[rk] = disc.sum[rk].Add(r)
+			continue
+		}
+		// A rate without discount gets a rounding line on its discount
+		// article; without one (none set, none in SnelStart, one of
+		// another btw-soort) the residue shows in the totals check.
+		if in.s.chargeArticle(kindDiscount, rk, residue.soort[rk]) == "" {
+			continue
+		}
+		if _, err := in.chargeArticle(kindDiscount, rk, residue.soort[rk]); errors.Is(err, pipeline.ErrPermanent) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		rounding.add(rk, residue.soort[rk], residue.rate[rk], r)
+		in.note(fmt.Sprintf("unit prices at %s %% rounded to %d decimals: a rounding line of %s keeps that rate's total the shop's", rk, in.priceDecimals, r.Neg().StringFixed(2)))
+	}
+	out, err := in.discountRegels(disc, discountTitle(o))
+	if err != nil {
+		return nil, err
+	}
+	more, err := in.discountRegels(rounding, "Afronding stuksprijzen")
+	return append(out, more...), err
+}
+
+// discountRegels returns a line per rate of sums, of minus its amount, on
+// the discount article of that rate.
+func (in input) discountRegels(sums *rateSums, title string) ([]regel, error) {
 	var out []regel
-	for _, rk := range disc.keys {
-		amount := disc.sum[rk]
+	for _, rk := range sums.keys {
+		amount := sums.sum[rk]
 		if amount.IsZero() {
 			continue
 		}
-		a, err := in.chargeArticle(kindDiscount, rk, disc.soort[rk])
+		a, err := in.chargeArticle(kindDiscount, rk, sums.soort[rk])
 		if err != nil {
 			return nil, fmt.Errorf("discount: %w", err)
 		}
@@ -403,7 +438,7 @@ func discountLines(in input, disc, residue *rateSums) ([]regel, error) {
 				Artikel: snelstart.RefTo(a.ID), Omschrijving: in.cut(title, maxLineOmschrijving, "discount line"),
 				Stuksprijs: dec(amount.Neg()), Aantal: dec(decimal.NewFromInt(1)),
 			},
-			kind: kindDiscount, soort: cmp.Or(a.Soort, disc.soort[rk]), rate: disc.rate[rk],
+			kind: kindDiscount, soort: cmp.Or(a.Soort, sums.soort[rk]), rate: sums.rate[rk],
 		})
 	}
 	return out, nil
@@ -442,7 +477,8 @@ func discountTitle(o *koppelv1.Order) string {
 // the rounded net subtotal, so 10.00 may come as 9.994862; a discount
 // including VAT derived from the shop's net discount may be a cent off, so
 // before/qty may come out as 24.955 for 24.95.) Whatever rounding remains
-// goes to the rate's discount line, or shows in the totals check.
+// goes to the rate's discount or rounding line (see discountLines), or,
+// without a discount article, shows in the totals check.
 func unitPrice(l *koppelv1.Line, incl bool, qty, before, fx decimal.Decimal, places int32) decimal.Decimal {
 	if qty.IsZero() {
 		return before

@@ -304,17 +304,20 @@ var alpha3 = map[string]string{
 // (vat-rounding.md §3, §7.2 step 3): ICP for a relatie whose card has a
 // btwNummer and an EU country other than NL (cardLand, the vestigingsadres
 // country); export when the goods go (dest) outside the EU; OSS for an EU
-// destination other than NL when the administration invoices foreign VAT;
-// else domestic. Which address SnelStart reads for each is unconfirmed
-// (§3.4); these are the sandbox's and koppel's assumption.
+// destination other than NL when the administration invoices foreign VAT
+// and the card has no btwNummer ("een klant is een particulier als er geen
+// btw nummer op de klantkaart staat", §3.6); else domestic. Which address
+// SnelStart reads for each is unconfirmed (§3.4); these are the sandbox's
+// and koppel's assumption.
 func Applied(cardVAT, cardLand, dest string, f Facts) Regime {
 	cardLand, dest = strings.ToUpper(strings.TrimSpace(cardLand)), strings.ToUpper(strings.TrimSpace(dest))
+	hasVAT := strings.TrimSpace(cardVAT) != ""
 	switch {
-	case strings.TrimSpace(cardVAT) != "" && cardLand != Home && alpha3[cardLand] != "":
+	case hasVAT && cardLand != Home && alpha3[cardLand] != "":
 		return ICP
 	case dest != "" && dest != Home && alpha3[dest] == "":
 		return Export
-	case dest != "" && dest != Home && f.OSS:
+	case dest != "" && dest != Home && f.OSS && !hasVAT:
 		return OSS
 	}
 	return Domestic
