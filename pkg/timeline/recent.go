@@ -2,22 +2,38 @@ package timeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/koppel/koppel/pkg/koppelv1"
 	"github.com/koppel/koppel/pkg/pipeline"
 )
 
 // RecentOrder is one order among the latest the pipeline handled.
 type RecentOrder struct {
-	Profile     string    `json:"profile"`
-	ShopOrderID string    `json:"shop_order_id"`
-	Number      string    `json:"number,omitempty"`
-	Status      string    `json:"status"` // furthest step, or "dead-lettered"
-	Updated     time.Time `json:"updated"`
+	Profile     string `json:"profile"`
+	ShopOrderID string `json:"shop_order_id"`
+	Number      string `json:"number,omitempty"`
+	// Status is as [Timeline.Status]: the furthest step, booked,
+	// attention, held, dead-lettered or skipped.
+	Status string `json:"status"`
+	// Attention is what a person should look at, for the statuses
+	// attention and held.
+	Attention string    `json:"attention,omitempty"`
+	Updated   time.Time `json:"updated"`
+}
+
+// RecentFilter selects recent orders.
+type RecentFilter struct {
+	Profile   string // only this profile's; "" for every profile
+	Limit     int    // at most this many, newest first; 0 for no limit
+	Attention bool   // only orders that need attention (booked with a remark, or held)
 }
 
 // recentWindow bounds how many of the newest ORDERS messages Recent reads.
@@ -25,9 +41,19 @@ const recentWindow = 5000
 
 // Recent returns up to limit of the most recently active orders (of profile,
 // or of every profile when it is empty), newest first, with the furthest
-// step each reached. It reads only message headers from the newest
-// messages of ORDERS.
+// step each reached. It is [RecentMatching] without the attention filter.
 func Recent(ctx context.Context, js jetstream.JetStream, profile string, limit int) ([]RecentOrder, error) {
+	return RecentMatching(ctx, js, RecentFilter{Profile: profile, Limit: limit})
+}
+
+// RecentMatching returns the most recently active orders f selects,
+// newest first, with the state each reached. It reads the message headers
+// of the newest messages of ORDERS, the dead letters (a held order is one
+// whose dead letter's error starts with "needs attention:"), and the
+// booking of each booked order it returns (with f.Attention, of each
+// booked order until it has f.Limit), whose remark makes it "attention".
+func RecentMatching(ctx context.Context, js jetstream.JetStream, f RecentFilter) ([]RecentOrder, error) {
+	profile := f.Profile
 	st, err := js.Stream(ctx, pipeline.StreamOrders)
 	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
@@ -56,6 +82,7 @@ func Recent(ctx context.Context, js jetstream.JetStream, profile string, limit i
 	}
 	type key struct{ profile, order string }
 	orders := map[key]*RecentOrder{}
+	bookedAt := map[key]uint64{} // ORDERS sequence of the newest booked event
 	empty := 0
 	for {
 		batch, err := cons.FetchNoWait(500)
@@ -85,8 +112,12 @@ func Recent(ctx context.Context, js jetstream.JetStream, profile string, limit i
 			if num := h.Get(pipeline.HeaderOrderNumber); num != "" {
 				o.Number = num
 			}
-			if step := stepOf(m.Subject()); stepRank[step] > stepRank[o.Status] {
+			step := stepOf(m.Subject())
+			if stepRank[step] > stepRank[o.Status] {
 				o.Status = step
+			}
+			if step == pipeline.StepBooked {
+				bookedAt[k] = meta.Sequence.Stream
 			}
 			if meta.Timestamp.After(o.Updated) {
 				o.Updated = meta.Timestamp
@@ -109,24 +140,66 @@ func Recent(ctx context.Context, js jetstream.JetStream, profile string, limit i
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range dls {
-		if o := orders[key{d.Profile, d.Header.Get(pipeline.HeaderOrder)}]; o != nil && o.Status != pipeline.StepBooked {
-			o.Status = "dead-lettered"
+	for _, d := range dls { // oldest first: the newest dead letter decides
+		o := orders[key{d.Profile, d.Header.Get(pipeline.HeaderOrder)}]
+		if o == nil || o.Status == pipeline.StepBooked {
+			continue
+		}
+		o.Status, o.Attention = StatusDeadLettered, ""
+		if reason, held := Held(d.Error); held {
+			o.Status, o.Attention = StatusHeld, reason
 		}
 	}
-	out := make([]RecentOrder, 0, len(orders))
+	all := make([]*RecentOrder, 0, len(orders))
 	for _, o := range orders {
 		switch o.Status {
 		case pipeline.StepBooked:
-			o.Status = "booked"
+			o.Status = StatusBooked
 		case pipeline.StepSkipped:
-			o.Status = "skipped"
+			o.Status = StatusSkipped
+		}
+		all = append(all, o)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Updated.After(all[j].Updated) })
+	out := make([]RecentOrder, 0, min(len(all), max(f.Limit, 0)))
+	for _, o := range all {
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+		if o.Status == StatusBooked {
+			a, err := bookingAttention(ctx, st, bookedAt[key{o.Profile, o.ShopOrderID}])
+			if err != nil {
+				return nil, err
+			}
+			if a != "" {
+				o.Status, o.Attention = StatusAttention, a
+			}
+		}
+		if f.Attention && !NeedsAttention(o.Status) {
+			continue
 		}
 		out = append(out, *o)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
 	return out, nil
+}
+
+// bookingAttention returns the remark of the booking in the booked event
+// at seq: "" when there is none, or the event aged out of the stream or
+// cannot be read.
+func bookingAttention(ctx context.Context, st jetstream.Stream, seq uint64) (string, error) {
+	if seq == 0 {
+		return "", nil
+	}
+	m, err := st.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("timeline: read ORDERS %d: %w", seq, err)
+	}
+	ev := &koppelv1.OrderEvent{}
+	if proto.Unmarshal(m.Data, ev) != nil {
+		return "", nil
+	}
+	return strings.TrimSpace(ev.GetBooking().GetAttention()), nil
 }

@@ -39,11 +39,21 @@ type Entry struct {
 
 // Timeline is an order's history, oldest first.
 type Timeline struct {
-	Profile     string  `json:"profile"`
-	ShopOrderID string  `json:"shop_order_id"`
-	Number      string  `json:"number,omitempty"`
-	Status      string  `json:"status"` // the furthest step reached, or "dead-lettered"
-	Entries     []Entry `json:"entries"`
+	Profile     string `json:"profile"`
+	ShopOrderID string `json:"shop_order_id"`
+	Number      string `json:"number,omitempty"`
+	// Status is the furthest step reached (raw, received, customer,
+	// articles), or one of the Status constants: booked, attention (booked,
+	// and a person should look), held (held by the booker, not booked),
+	// dead-lettered, skipped, unknown.
+	Status string `json:"status"`
+	// Attention is what a person should look at: the booking's remark when
+	// Status is attention, why the booker held the order when it is held.
+	Attention string  `json:"attention,omitempty"`
+	Entries   []Entry `json:"entries"`
+	// VAT is how the newest booking booked the order's VAT; nil until the
+	// order is booked.
+	VAT *BookingVAT `json:"vat,omitempty"`
 	// Latest is the newest canonical event of the order, with what every
 	// stage decided so far.
 	Latest *koppelv1.OrderEvent `json:"-"`
@@ -76,7 +86,8 @@ func Build(ctx context.Context, js jetstream.JetStream, profile, order string) (
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
 	rawSeqs := map[uint64]bool{}
-	replayed := map[uint64]int{} // ORDERS sequence of a replayed copy → its entry
+	replayed := map[uint64]int{}  // ORDERS sequence of a replayed copy → its entry
+	var booking *koppelv1.Booking // the newest booking recorded
 	for _, seq := range orderSeqs {
 		m, err := stream.GetMsg(ctx, seq)
 		if err != nil {
@@ -92,6 +103,9 @@ func Build(ctx context.Context, js jetstream.JetStream, profile, order string) (
 			o := ev.GetOrder()
 			tl.ShopOrderID, tl.Number = o.GetShopOrderId(), o.GetNumber()
 			tl.Latest = ev
+			if b := ev.GetBooking(); b != nil {
+				booking = b
+			}
 			if rs := ev.GetRawSequence(); rs != 0 {
 				rawSeqs[rs] = true
 			}
@@ -111,14 +125,21 @@ func Build(ctx context.Context, js jetstream.JetStream, profile, order string) (
 			Summary: fmt.Sprintf("delivery stored (%d bytes, %s)", len(m.Data), orDash(m.Header.Get(pipeline.HeaderSource)))})
 	}
 
+	var newest *pipeline.DeadLetter // the newest waiting dead letter
 	for _, seq := range dlqSeqs {
 		dl, err := pipeline.GetDeadLetter(ctx, js, seq)
 		if err != nil {
 			continue // replayed or discarded between scan and read
 		}
+		summary := fmt.Sprintf("%s gave up after %d deliveries; waiting for a person (koppel dlq show %d)", dl.Stage, dl.Deliveries, dl.Sequence)
+		if _, held := Held(dl.Error); held {
+			summary = fmt.Sprintf("needs attention: held by the %s, not booked; waiting for a person (koppel dlq show %d)", dl.Stage, dl.Sequence)
+		}
 		tl.Entries = append(tl.Entries, Entry{Time: dl.Time, Step: "dead-letter", Subject: dl.Subject, Stream: pipeline.StreamDLQ,
-			Sequence: dl.Sequence, Attempts: dl.Deliveries, Error: dl.Error,
-			Summary: fmt.Sprintf("%s gave up after %d deliveries; waiting for a person (koppel dlq show %d)", dl.Stage, dl.Deliveries, dl.Sequence)})
+			Sequence: dl.Sequence, Attempts: dl.Deliveries, Error: dl.Error, Summary: summary})
+		if newest == nil || !dl.Time.Before(newest.Time) {
+			newest = dl
+		}
 	}
 	for _, a := range audits {
 		if a.Order != order && a.Order != tl.ShopOrderID && (tl.Number == "" || a.Order != tl.Number) {
@@ -139,6 +160,17 @@ func Build(ctx context.Context, js jetstream.JetStream, profile, order string) (
 	}
 	sort.SliceStable(tl.Entries, func(i, j int) bool { return tl.Entries[i].Time.Before(tl.Entries[j].Time) })
 	tl.Status = status(tl.Entries)
+	switch {
+	case tl.Status == StatusBooked:
+		tl.VAT = VATOf(booking)
+		if a := strings.TrimSpace(booking.GetAttention()); a != "" {
+			tl.Status, tl.Attention = StatusAttention, a
+		}
+	case tl.Status == StatusDeadLettered && newest != nil:
+		if reason, held := Held(newest.Error); held {
+			tl.Status, tl.Attention = StatusHeld, reason
+		}
+	}
 	return tl, nil
 }
 
@@ -160,16 +192,16 @@ func status(entries []Entry) string {
 		}
 	}
 	if best == pipeline.StepBooked {
-		return "booked"
+		return StatusBooked
 	}
 	if best == pipeline.StepSkipped {
-		return "skipped"
+		return StatusSkipped
 	}
 	if deadLetters > 0 {
-		return "dead-lettered"
+		return StatusDeadLettered
 	}
 	if best == "" {
-		return "unknown"
+		return StatusUnknown
 	}
 	return best
 }
@@ -232,8 +264,17 @@ func summarize(step string, ev *koppelv1.OrderEvent) string {
 			how = "linked to an existing order"
 		}
 		s := fmt.Sprintf("verkooporder %d (%s) %s, total %s incl. VAT", b.GetNummer(), b.GetVerkooporderId(), how, b.GetTotaalInclusiefBtw())
-		if d := b.GetDifference(); d != "" && d != "0" && d != "0.00" {
+		if r := b.GetRegime(); r != "" {
+			s += ", " + RegimeLabel(r)
+		}
+		if d := nonZero(b.GetDifference()); d != "" {
 			s += ", differs from the shop by " + d
+		}
+		if c := nonZero(b.GetCorrection()); c != "" {
+			s += ", correction line " + c
+		}
+		if a := strings.TrimSpace(b.GetAttention()); a != "" {
+			s += "; needs attention: " + a
 		}
 		return s
 	}
