@@ -179,7 +179,12 @@ func (a *API) recentOrders(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	orders, err := timeline.Recent(r.Context(), a.o.JS, q.Get("profile"), limit)
+	attention, err := boolParam(q.Get("attention"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "attention: "+err.Error())
+		return
+	}
+	orders, err := timeline.RecentMatching(r.Context(), a.o.JS, timeline.RecentFilter{Profile: q.Get("profile"), Limit: limit, Attention: attention})
 	if err != nil {
 		a.fail(w, err)
 		return
@@ -199,6 +204,7 @@ type DeadLetterView struct {
 	OriginSequence uint64            `json:"origin_seq"`
 	Deliveries     uint64            `json:"deliveries"`
 	Error          string            `json:"error"`
+	Held           bool              `json:"held,omitempty"` // the booker held the order: it needs attention`
 	Headers        map[string]string `json:"headers,omitempty"`
 	Event          json.RawMessage   `json:"event,omitempty"` // protojson, for stage messages
 	Raw            string            `json:"raw,omitempty"`   // the shop's body, for order.raw messages
@@ -208,6 +214,7 @@ func viewOf(d pipeline.DeadLetter, full bool) DeadLetterView {
 	v := DeadLetterView{Sequence: d.Sequence, Time: d.Time, Stage: d.Stage, Profile: d.Profile,
 		Order: d.Header.Get(pipeline.HeaderOrder), OrderNumber: d.Header.Get(pipeline.HeaderOrderNumber),
 		OriginSubject: d.OriginSubject, OriginSequence: d.OriginSequence, Deliveries: d.Deliveries, Error: d.Error}
+	_, v.Held = timeline.Held(d.Error)
 	if !full {
 		return v
 	}
@@ -522,6 +529,17 @@ func intParam(s string, def, max int) (int, error) {
 		return 0, fmt.Errorf("%q is not a number from 0 to %d", s, max)
 	}
 	return n, nil
+}
+
+// boolParam reads a flag parameter: "", 0 and false are off; 1 and true on.
+func boolParam(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, fmt.Errorf("%q is not true or false", s)
 }
 
 // readBody decodes an optional (emptyOK) JSON body into dst.

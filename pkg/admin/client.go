@@ -93,13 +93,21 @@ func (c *Client) Order(ctx context.Context, profile, order string) (*OrderView, 
 
 // Recent returns recently active orders.
 func (c *Client) Recent(ctx context.Context, profile string, limit int) ([]timeline.RecentOrder, error) {
+	return c.RecentMatching(ctx, timeline.RecentFilter{Profile: profile, Limit: limit})
+}
+
+// RecentMatching returns the recently active orders f selects.
+func (c *Client) RecentMatching(ctx context.Context, f timeline.RecentFilter) ([]timeline.RecentOrder, error) {
 	var out []timeline.RecentOrder
 	q := url.Values{}
-	if profile != "" {
-		q.Set("profile", profile)
+	if f.Profile != "" {
+		q.Set("profile", f.Profile)
 	}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if f.Attention {
+		q.Set("attention", "true")
 	}
 	return out, c.do(ctx, http.MethodGet, "/orders?"+q.Encode(), nil, &out)
 }
