@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/koppel/koppel/pkg/timeline"
 )
 
 // asset is a static file served under /assets/. Assets are public: the
@@ -87,9 +90,11 @@ var funcs = template.FuncMap{
 		}
 		return strconv.Itoa(int(d/(24*time.Hour))) + "d" + suffix
 	},
-	"path":  url.PathEscape,
-	"badge": badgeClass,
-	"label": statusLabel,
+	"path":   url.PathEscape,
+	"badge":  badgeClass,
+	"label":  statusLabel,
+	"status": statusText,
+	"short":  short,
 	"ref": func(profile, order, number string) orderRef {
 		return orderRef{Profile: profile, Order: order, OrderNumber: number}
 	},
@@ -115,14 +120,40 @@ type actionArgs struct {
 // says the status in words too; colour is never the only signal.
 func badgeClass(status string) string {
 	switch status {
-	case "booked":
+	case timeline.StatusBooked:
 		return "badge ok"
-	case "dead-lettered":
+	case timeline.StatusDeadLettered:
 		return "badge bad"
-	case "skipped", "unknown", "":
+	case timeline.StatusAttention, timeline.StatusHeld:
+		return "badge warn"
+	case timeline.StatusSkipped, timeline.StatusUnknown, "":
 		return "badge"
 	}
 	return "badge busy"
+}
+
+// statusText is the words of an order status badge: the status, except
+// for the two that need a person, which say so.
+func statusText(status string) string {
+	if timeline.NeedsAttention(status) {
+		return "needs attention"
+	}
+	return status
+}
+
+// short cuts s to about n characters at a space, with "…".
+func short(n int, s string) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+	}
+	return strings.TrimRight(s[:cut], " ,;:") + " …"
 }
 
 // statusLabel explains an order status in a few words.
@@ -136,9 +167,13 @@ func statusLabel(status string) string {
 		return "customer resolved, waiting for the articles stage"
 	case "articles":
 		return "articles resolved, waiting to be booked"
-	case "booked":
+	case timeline.StatusBooked:
 		return "booked in SnelStart"
-	case "dead-lettered":
+	case timeline.StatusAttention:
+		return "booked in SnelStart, but a person should check it"
+	case timeline.StatusHeld:
+		return "held by the booker, not booked: a dead letter waits for a person"
+	case timeline.StatusDeadLettered:
 		return "stopped: a dead letter waits for a person"
 	case "skipped":
 		return "not booked: its shop status is not imported by this profile"

@@ -1,7 +1,9 @@
 // Package dashboard serves koppel's web dashboard: the admin API's
 // operations for a browser. It shows the profiles with their tasks and
-// health, recent orders, an order's timeline, the dead letters with replay
-// and discard, and the tasks with run-now.
+// health, recent orders, an order's timeline with the VAT it was booked
+// with and, prominently, what needs a person's attention (a booking with a
+// remark, an order the booker held), the dead letters with replay and
+// discard, and the tasks with run-now.
 //
 // Pages are rendered on the server from templates embedded in the binary
 // and parsed once; they need no JavaScript and no build step. The dashboard
@@ -91,7 +93,8 @@ func csrfToken(token string) string {
 // the admin API use:
 //
 //	GET  /                            overview: profiles, tasks, health, recent orders
-//	GET  /orders?profile=&q=          find an order by shop id or number (303 to its timeline)
+//	GET  /orders?profile=&q=          find an order by shop id or number (303 to its timeline);
+//	                                  without q the recent orders, with attention=1 those that need attention
 //	GET  /orders/{profile}/{order}    an order's timeline and key facts
 //	GET  /dlq?profile=&stage=&error=  dead letters, with replay and discard
 //	GET  /dlq/replay?...              preview of "replay all matching"

@@ -136,12 +136,13 @@ func (d *Dashboard) taskList() []admin.TaskStatus {
 }
 
 type ordersPage struct {
-	Profiles []string
-	Profile  string
-	Query    string
-	NotFound bool
-	Matches  []orderMatch // the query matched orders in several profiles
-	Recent   []timeline.RecentOrder
+	Profiles  []string
+	Profile   string
+	Query     string
+	Attention bool // only orders that need attention
+	NotFound  bool
+	Matches   []orderMatch // the query matched orders in several profiles
+	Recent    []timeline.RecentOrder
 }
 
 type orderMatch struct {
@@ -149,13 +150,15 @@ type orderMatch struct {
 }
 
 // orders finds an order by its shop id or number and redirects to its
-// timeline; without a query it lists the most recent orders.
+// timeline; without a query it lists the most recent orders, with
+// ?attention=1 only those that need attention.
 func (d *Dashboard) orders(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := pageContext(r)
 	defer cancel()
 	qs := r.URL.Query()
 	p := ordersPage{Profiles: d.profileIDs(), Profile: qs.Get("profile"),
-		Query: strings.TrimPrefix(strings.TrimSpace(qs.Get("q")), "#")}
+		Query:     strings.TrimPrefix(strings.TrimSpace(qs.Get("q")), "#"),
+		Attention: qs.Get("attention") != "" && qs.Get("attention") != "0"}
 	search := p.Profiles
 	if p.Profile != "" {
 		if !slices.Contains(p.Profiles, p.Profile) {
@@ -165,7 +168,7 @@ func (d *Dashboard) orders(w http.ResponseWriter, r *http.Request) {
 		search = []string{p.Profile}
 	}
 	if p.Query == "" {
-		recent, err := timeline.Recent(ctx, d.o.JS, p.Profile, recentOrders)
+		recent, err := timeline.RecentMatching(ctx, d.o.JS, timeline.RecentFilter{Profile: p.Profile, Limit: recentOrders, Attention: p.Attention})
 		if err != nil {
 			d.fail(w, r, http.StatusInternalServerError, "Could not read the recent orders: "+err.Error())
 			return
@@ -259,15 +262,22 @@ func (d *Dashboard) order(w http.ResponseWriter, r *http.Request) {
 func explain(tl *timeline.Timeline, dls []pipeline.DeadLetter) string {
 	if len(dls) > 0 {
 		dl := dls[len(dls)-1]
+		if _, held := timeline.Held(dl.Error); held {
+			return fmt.Sprintf("Held by the %s, not booked: it needs attention. Correct the cause (in the shop or in SnelStart), then replay the dead letter below; or book the order by hand and discard the dead letter, with a reason.", dl.Stage)
+		}
 		return fmt.Sprintf("Stopped in the %s stage after %d deliveries: %s. Fix the cause (in SnelStart or the shop), then replay the dead letter below; discard it, with a reason, if the order must not be booked.",
 			dl.Stage, dl.Deliveries, dl.Error)
 	}
 	switch tl.Status {
-	case "booked":
+	case timeline.StatusBooked, timeline.StatusAttention:
+		s := "Booked in SnelStart"
 		if b := tl.Latest.GetBooking(); b != nil {
-			return fmt.Sprintf("Booked in SnelStart as verkooporder %d.", b.GetNummer())
+			s += fmt.Sprintf(" as verkooporder %d", b.GetNummer())
 		}
-		return "Booked in SnelStart."
+		if tl.Status == timeline.StatusAttention {
+			return s + ", but it needs attention: check the verkooporder in SnelStart against the shop's order (see below)."
+		}
+		return s + "."
 	case "unknown":
 		return "Only audit records of this order remain."
 	case "skipped":
@@ -329,6 +339,9 @@ func factsOf(ev *koppelv1.OrderEvent) *facts {
 			how = "linked to an existing order"
 		}
 		f.Booking = fmt.Sprintf("verkooporder %d (%s), %s, total %s incl. VAT", b.GetNummer(), b.GetVerkooporderId(), how, b.GetTotaalInclusiefBtw())
+		if r := b.GetRegime(); r != "" {
+			f.Booking += ", " + timeline.RegimeLabel(r)
+		}
 		if diff := b.GetDifference(); diff != "" && diff != "0" && diff != "0.00" {
 			f.Booking += "; differs from the shop by " + diff
 		}
@@ -346,12 +359,14 @@ type dlRow struct {
 	OrderNumber string
 	Deliveries  uint64
 	Error       string
+	Held        bool // the booker held the order: it needs attention, it did not fail
 }
 
 func rowOf(dl pipeline.DeadLetter) dlRow {
+	_, held := timeline.Held(dl.Error)
 	return dlRow{Seq: dl.Sequence, Time: dl.Time, Stage: dl.Stage, Profile: dl.Profile,
 		Order: dl.Header.Get(pipeline.HeaderOrder), OrderNumber: dl.Header.Get(pipeline.HeaderOrderNumber),
-		Deliveries: dl.Deliveries, Error: dl.Error}
+		Deliveries: dl.Deliveries, Error: dl.Error, Held: held}
 }
 
 type dlqFilter struct {
