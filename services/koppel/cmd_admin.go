@@ -17,6 +17,7 @@ import (
 	"github.com/koppel/koppel/pkg/admin"
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/profile"
+	"github.com/koppel/koppel/pkg/timeline"
 )
 
 // cliFlags are the flags every admin command takes.
@@ -97,6 +98,7 @@ func ordersCmd(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 	f := newCLIFlags("orders "+sub, stderr)
 	prof := f.fs.String("profile", "", "list: only this profile")
 	limit := f.fs.Int("limit", 50, "list: at most this many")
+	attention := f.fs.Bool("attention", false, "list: only orders that need attention (booked with a remark, or held by the booker)")
 	if err := f.fs.Parse(reorder(args)); err != nil {
 		return err
 	}
@@ -106,19 +108,18 @@ func ordersCmd(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 	}
 	switch sub {
 	case "list":
-		orders, err := c.Recent(ctx, *prof, *limit)
+		orders, err := c.RecentMatching(ctx, timeline.RecentFilter{Profile: *prof, Limit: *limit, Attention: *attention})
 		if err != nil {
 			return err
 		}
 		if *f.output == "json" {
 			return printJSON(stdout, orders)
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "UPDATED\tPROFILE\tORDER\tNUMBER\tSTATUS")
-		for _, o := range orders {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Updated.UTC().Format(time.RFC3339), o.Profile, o.ShopOrderID, orDash(o.Number), o.Status)
+		printOrders(stdout, orders)
+		if *attention {
+			fmt.Fprintf(stdout, "%d order(s) need attention\n", len(orders))
+			return nil
 		}
-		tw.Flush()
 		fmt.Fprintf(stdout, "%d order(s)\n", len(orders))
 		return nil
 	case "show":
@@ -132,7 +133,10 @@ func ordersCmd(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 		if *f.output == "json" {
 			return printJSON(stdout, v)
 		}
-		fmt.Fprintf(stdout, "Order %s (number %s) in %s: %s\n\n", v.ShopOrderID, orDash(v.Number), v.Profile, v.Status)
+		fmt.Fprintf(stdout, "Order %s (number %s) in %s: %s\n\n", v.ShopOrderID, orDash(v.Number), v.Profile, statusText(v.Status))
+		if v.Attention != "" {
+			fmt.Fprintf(stdout, "NEEDS ATTENTION%s: %s\n\n", map[bool]string{true: " (held, not booked)"}[v.Status == timeline.StatusHeld], v.Attention)
+		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "TIME\tSTEP\tSEQ\tATTEMPTS\tWHAT")
 		for _, e := range v.Entries {
@@ -146,7 +150,10 @@ func ordersCmd(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s %d\t%s\t%s\n", e.Time.UTC().Format("2006-01-02 15:04:05"), e.Step, e.Stream, e.Sequence, attempts, what)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		return printVAT(stdout, v.VAT)
 	default:
 		return fmt.Errorf("orders: unknown command %q (list, show)", sub)
 	}
@@ -324,11 +331,75 @@ func tasksCmd(ctx context.Context, args []string, stdout, stderr io.Writer, look
 	}
 }
 
+// statusText is an order status for people: the two that ask for a
+// person say so.
+func statusText(status string) string {
+	switch status {
+	case timeline.StatusAttention:
+		return "booked, needs attention"
+	case timeline.StatusHeld:
+		return "held, needs attention"
+	}
+	return status
+}
+
+// printOrders prints recent orders as a table, with why each that needs
+// attention does.
+func printOrders(w io.Writer, orders []timeline.RecentOrder) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "UPDATED\tPROFILE\tORDER\tNUMBER\tSTATUS\tATTENTION")
+	for _, o := range orders {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", o.Updated.UTC().Format(time.RFC3339), o.Profile, o.ShopOrderID, orDash(o.Number),
+			statusText(o.Status), orDash(oneLine(o.Attention, 80)))
+	}
+	tw.Flush()
+}
+
+// printVAT prints how a booking booked the order's VAT: the regime, the
+// rounding rule SnelStart's totals agreed with, the amounts per rate next
+// to the shop's VAT, a correction line, the differences with the shop and
+// what koppel changed (what needs attention is printed above the
+// timeline). It prints nothing for an order not booked.
+func printVAT(w io.Writer, v *timeline.BookingVAT) error {
+	if v == nil {
+		return nil
+	}
+	fmt.Fprintf(w, "\nVAT: %s", orDash(v.RegimeLabel))
+	if v.RuleLabel != "" {
+		fmt.Fprintf(w, "; rounding rule: %s", v.RuleLabel)
+	}
+	fmt.Fprintln(w)
+	if len(v.Groups) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "BTW-SOORT\tRATE\tNET (KOPPEL)\tVAT (KOPPEL)\tVAT (SHOP)\tDIFFERENCE\t")
+		for _, g := range v.Groups {
+			fmt.Fprintf(tw, "%s\t%s %%\t%s\t%s\t%s\t%s\t\n", g.BtwSoort, g.Rate, g.Excl, g.Tax, g.ShopTax, orDash(g.TaxDifference))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if v.Correction != "" {
+		fmt.Fprintf(w, "Correction line: %s (VAT-free)\n", v.Correction)
+	}
+	if v.Difference != "" || v.DifferenceExcl != "" {
+		fmt.Fprintf(w, "SnelStart minus the shop: %s incl. VAT, %s excl. VAT\n", orDash(v.Difference), orDash(v.DifferenceExcl))
+	}
+	for _, n := range v.Notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
+	return nil
+}
+
 func printDeadLetters(w io.Writer, dls []admin.DeadLetterView) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEQ\tTIME\tSTAGE\tPROFILE\tORDER\tDELIVERIES\tERROR")
 	for _, d := range dls {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", d.Sequence, d.Time.UTC().Format(time.RFC3339), d.Stage, d.Profile,
+		stage := d.Stage
+		if d.Held {
+			stage += " (held: needs attention)"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", d.Sequence, d.Time.UTC().Format(time.RFC3339), stage, d.Profile,
 			orDash(d.OrderNumber), d.Deliveries, oneLine(d.Error, 100))
 	}
 	tw.Flush()
@@ -359,7 +430,7 @@ func showDeadLetter(w io.Writer, d *admin.DeadLetterView) {
 // reorder moves flags before positional arguments so "show 12 --raw" works
 // like "show --raw 12".
 func reorder(args []string) []string {
-	boolFlags := map[string]bool{"raw": true, "dry-run": true}
+	boolFlags := map[string]bool{"raw": true, "dry-run": true, "attention": true}
 	var flags, pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
