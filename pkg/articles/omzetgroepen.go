@@ -220,6 +220,13 @@ func (j *job) day() time.Time {
 // groupFor returns the omzetgroep a new article for a line of v goes into.
 func (j *job) groupFor(s *adminSettings, sku string, l *koppelv1.Line, v lineVAT) (omzetgroep, error) {
 	if !v.known() {
+		// The order is charged no VAT (ICP, export): the shop's tax class
+		// of the product still tells its usual soort.
+		if soort, ok := vat.ClassSoort(l.GetTaxClass()); ok {
+			if g, ok := s.groups.create[soort]; ok {
+				return g, nil
+			}
+		}
 		if s.groups.fallback.id == "" {
 			return omzetgroep{}, pipeline.Permanent(fmt.Errorf("articles: order %s: SKU %q is new, and the order does not tell the btw-soort of its article (%s), so koppel would create it in articles.revenue_group, which is not set, and SnelStart has no omzetgroep with btw-soort Hoog: set articles.revenue_group, then replay the order",
 				j.o.GetShopOrderId(), sku, j.unknownWhy(l)))

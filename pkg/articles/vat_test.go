@@ -314,6 +314,30 @@ func TestICPOrder(t *testing.T) {
 	}
 }
 
+// TestICPOrderTaxClass: on an order charged no VAT the shop's tax class
+// of the product still tells its usual soort: a new book of WooCommerce's
+// class "reduced-rate" goes into the Laag group, so that later Dutch
+// orders at 9 % find it in the right one.
+func TestICPOrderTaxClass(t *testing.T) {
+	s := newSandbox(t, nil)
+	r, pid := newResolver(t, s, kvStore(t), profile.Profile{Articles: profile.Articles{Processing: articles.ProcessAdd}}, nil)
+	book := taxed("l1", "BOEK-EXPORT", "Boek", "0", "20.00")
+	book.TaxClass = "reduced-rate"
+	other := taxed("l2", "MOK-EXPORT", "Mok", "0", "8.00")
+	other.TaxClass = "my-own-class" // unreadable: the fallback group
+	ev := vatEvent(pid, "9301", "DE", "icp", book, other)
+	ev.Order.Customer = &koppelv1.Customer{VatNumber: "DE811907980", Company: "Muster GmbH"}
+	if err := r.Resolve(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.artikel(t, ev.Articles[0].GetArtikelId()); !got.ArtikelOmzetgroep.ID.Equal(groepLaag) || ev.Articles[0].GetBtwSoort() != "Laag" {
+		t.Errorf("reduced-rate book in omzetgroep %s (%s), want the Laag group", got.ArtikelOmzetgroep.ID, ev.Articles[0].GetBtwSoort())
+	}
+	if got := s.artikel(t, ev.Articles[1].GetArtikelId()); !got.ArtikelOmzetgroep.ID.Equal(groepHoog) {
+		t.Errorf("article of an unreadable class in omzetgroep %s, want the fallback (Hoog)", got.ArtikelOmzetgroep.ID)
+	}
+}
+
 // TestRateOfNoSoort: a domestic line at a rate no btw-soort has is a dead
 // letter naming the line, its rate and the rates SnelStart knows.
 func TestRateOfNoSoort(t *testing.T) {

@@ -648,6 +648,11 @@ type Line struct {
 	Options       []*Option              `protobuf:"bytes,12,rep,name=options,proto3" json:"options,omitempty"`
 	ProductId     string                 `protobuf:"bytes,13,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
 	VariantId     string                 `protobuf:"bytes,14,opt,name=variant_id,json=variantId,proto3" json:"variant_id,omitempty"`
+	// tax_class is the shop's tax class of the product, which tells its
+	// usual VAT when the order is charged none (ICP, export): "standard",
+	// or the shop's own name ("reduced-rate", "zero-rate" in WooCommerce);
+	// empty when the shop does not say.
+	TaxClass      string `protobuf:"bytes,15,opt,name=tax_class,json=taxClass,proto3" json:"tax_class,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -776,6 +781,13 @@ func (x *Line) GetProductId() string {
 func (x *Line) GetVariantId() string {
 	if x != nil {
 		return x.VariantId
+	}
+	return ""
+}
+
+func (x *Line) GetTaxClass() string {
+	if x != nil {
+		return x.TaxClass
 	}
 	return ""
 }
@@ -1257,7 +1269,7 @@ const file_koppel_v1_order_proto_rawDesc = "" +
 	"\x05phone\x18\r \x01(\tR\x05phone\"2\n" +
 	"\x06Option\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\xb7\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xd4\x03\n" +
 	"\x04Line\x12\x17\n" +
 	"\aline_id\x18\x01 \x01(\tR\x06lineId\x12\x10\n" +
 	"\x03sku\x18\x02 \x01(\tR\x03sku\x12\x12\n" +
@@ -1277,7 +1289,8 @@ const file_koppel_v1_order_proto_rawDesc = "" +
 	"\n" +
 	"product_id\x18\r \x01(\tR\tproductId\x12\x1d\n" +
 	"\n" +
-	"variant_id\x18\x0e \x01(\tR\tvariantId\"\xd7\x01\n" +
+	"variant_id\x18\x0e \x01(\tR\tvariantId\x12\x1b\n" +
+	"\ttax_class\x18\x0f \x01(\tR\btaxClass\"\xd7\x01\n" +
 	"\x06Charge\x12\x14\n" +
 	"\x05title\x18\x01 \x01(\tR\x05title\x12\x16\n" +
 	"\x06method\x18\x02 \x01(\tR\x06method\x12\x1d\n" +

@@ -105,3 +105,27 @@ func ParseSoort(s string) (snelstart.BtwSoort, bool) {
 	}
 	return "", false
 }
+
+// ClassSoort returns the btw-soort a shop's tax class (Line.tax_class)
+// stands for, by the names shops give them: "standard" (WooCommerce's
+// empty slug), "reduced-rate", "zero-rate", and Dutch names such as
+// "gereduceerd-tarief", "laag", "nultarief". It is how koppel tells the
+// usual VAT of a product on an order charged none (ICP, export); false
+// for a class it cannot read.
+func ClassSoort(class string) (snelstart.BtwSoort, bool) {
+	c := strings.ToLower(strings.TrimSpace(class))
+	has := func(words ...string) bool {
+		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(c, w) })
+	}
+	switch {
+	case c == "":
+		return "", false
+	case has("zero", "nul", "geen", "vrij", "exempt", "0%"):
+		return snelstart.BtwSoortGeen, true
+	case has("reduced", "gereduceerd", "verlaagd", "laag", "low", "9%"):
+		return snelstart.BtwSoortLaag, true
+	case has("standard", "standaard", "hoog", "high", "21%"):
+		return snelstart.BtwSoortHoog, true
+	}
+	return "", false
+}

@@ -191,3 +191,16 @@ func TestApplied(t *testing.T) {
 		})
 	}
 }
+
+func TestClassSoort(t *testing.T) {
+	for class, want := range map[string]snelstart.BtwSoort{
+		"standard": snelstart.BtwSoortHoog, "reduced-rate": snelstart.BtwSoortLaag, "zero-rate": snelstart.BtwSoortGeen,
+		"gereduceerd-tarief": snelstart.BtwSoortLaag, "Nultarief": snelstart.BtwSoortGeen, "btw-hoog": snelstart.BtwSoortHoog,
+		"": "", "luxury": "",
+	} {
+		got, ok := vat.ClassSoort(class)
+		if got != want || ok != (want != "") {
+			t.Errorf("ClassSoort(%q) = %q, %v; want %q", class, got, ok, want)
+		}
+	}
+}

@@ -151,7 +151,8 @@ type wooLineItem struct {
 	Taxes       []wooTax  `json:"taxes"`
 	MetaData    []wooMeta `json:"meta_data"`
 	SKU         string    `json:"sku"`
-	Price       num       `json:"price"` // a JSON float: total/quantity, unrounded
+	Price       num       `json:"price"`     // a JSON float: total/quantity, unrounded
+	TaxClass    *string   `json:"tax_class"` // "" is the standard class; absent says nothing
 }
 
 // wooTax is one rate's share of a line, shipping line or fee, unrounded.
@@ -603,7 +604,21 @@ func (it *wooLineItem) line(rates wooRates, exp int32) *koppelv1.Line {
 		Options:       wooOptions(it.MetaData),
 		ProductId:     nonZeroID(it.ProductID),
 		VariantId:     nonZeroID(it.VariationID),
+		TaxClass:      wooTaxClass(it.TaxClass),
 	}
+}
+
+// wooTaxClass returns the canonical tax class of a line: WooCommerce's
+// standard class is the empty slug, which the canonical order calls
+// "standard"; a payload without the field tells nothing ("").
+func wooTaxClass(c *string) string {
+	switch {
+	case c == nil:
+		return ""
+	case strings.TrimSpace(*c) == "":
+		return "standard"
+	}
+	return strings.TrimSpace(*c)
 }
 
 // wooOptions returns the visible item meta: keys not starting with "_",
