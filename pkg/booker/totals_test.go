@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/koppel/koppel/pkg/articles"
+	"github.com/koppel/koppel/pkg/customers"
 	"github.com/koppel/koppel/pkg/koppelv1"
 	"github.com/koppel/koppel/pkg/pipeline"
 	"github.com/koppel/koppel/pkg/profile"
@@ -16,8 +17,10 @@ import (
 	"github.com/koppel/koppel/pkg/webshop"
 )
 
-// TestShopTotals resolves shop orders through the real articles stage
-// (which creates each SKU in the omzetgroep of the rate the shop charged),
+// TestShopTotals resolves shop orders through the real customers stage
+// (the VAT regime; a relatie with its VAT number for an intra-community
+// supply) and articles stage (each SKU in the omzetgroep of the rate the
+// shop charged, or of its tax class on an order charged none),
 // books them in the sandbox and compares SnelStart's totaalInclusiefBtw
 // with the shop's total:
 //
@@ -76,7 +79,8 @@ func TestShopTotals(t *testing.T) {
 				// omzetgroep of the rate the shop charged, discovered in
 				// the sandbox's omzetgroepen (no revenue_groups).
 				shops = append(shops, profile.Profile{ID: id, Articles: profile.Articles{CodeField: "artikelcode", Processing: "add"},
-					Orders: profile.Orders{Lines: LinesFull}})
+					Orders:    profile.Orders{Lines: LinesFull},
+					Customers: profile.Customers{Match: "smart", Processing: "add"}})
 			}
 			c := ts.client(t, 0)
 			clients := func(string) (*snelstart.Client, error) { return c, nil }
@@ -88,14 +92,22 @@ func TestShopTotals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			custs, err := customers.New(customers.Options{Profiles: shops, Store: st, Clients: clients})
+			if err != nil {
+				t.Fatal(err)
+			}
 
 			var booked, exact, refused, held int
 			for _, o := range orders {
 				ev := o.ev
-				ev.Customer = &koppelv1.CustomerResolution{RelatieId: relJanJansen, MatchedBy: "email"}
 				var err error
 				if ev.Order.Currency == AdministrationCurrency {
-					err = arts.Resolve(context.Background(), ev)
+					err = custs.Resolve(context.Background(), ev)
+					if err == nil {
+						err = arts.Resolve(context.Background(), ev)
+					}
+				} else {
+					ev.Customer = &koppelv1.CustomerResolution{RelatieId: relJanJansen, MatchedBy: "email"}
 				}
 				if err == nil {
 					err = b.Book(context.Background(), ev)
