@@ -246,8 +246,13 @@ func summarize(step string, ev *koppelv1.OrderEvent) string {
 		var parts []string
 		for _, a := range ev.GetArticles() {
 			p := a.GetArtikelcode()
-			if a.GetCreated() {
+			switch {
+			case a.GetCreated() && a.GetBtwSoort() != "":
+				p += " (created, btw " + strings.ToLower(a.GetBtwSoort()) + ")" // the omzetgroep's btw-soort
+			case a.GetCreated():
 				p += " (created)"
+			case a.GetRateArticle():
+				p += " (rate article)"
 			}
 			parts = append(parts, p)
 		}
