@@ -37,9 +37,8 @@ const (
 )
 
 // Settings are a profile's choices for booking its orders as verkooporders.
-// [FromProfile] fills them from the profile's orders: section; the fields
-// marked "proposed" are not in package profile yet, and [Settings.Validate]
-// checks the whole.
+// [FromProfile] fills them from the profile's orders: section, and
+// [Settings.Validate] checks the whole.
 //
 // The zero value of an optional field means SnelStart's own default: no
 // template sends none (SnelStart takes its default template), no
@@ -85,7 +84,7 @@ type Settings struct {
 	FeeArticle      string
 	DiscountArticle string
 	// RateArticles maps a VAT rate in percent ("9", "0") to the articles
-	// for charges at that rate. Proposed: orders.rate_articles.
+	// for charges at that rate. (orders.rate_articles)
 	RateArticles map[string]RateArticles
 	// TotalTolerance is the largest difference between SnelStart's
 	// totaalInclusiefBtw and the shop's total that still counts as a match;
@@ -100,26 +99,24 @@ type Settings struct {
 	// Geen, of the correction line (orders.correction_article).
 	CorrectionArticle string
 
-	// CostCenter is the kostenplaats, by id. Proposed: orders.cost_center.
+	// CostCenter is the kostenplaats, by id. (orders.cost_center)
 	CostCenter snelstart.ID
 	// ProcessStatus is the procesStatus (Order, Offerte, Bevestiging,
-	// Werkbon, Pakbon or Afhaalbon). Proposed: orders.process_status.
+	// Werkbon, Pakbon or Afhaalbon). (orders.process_status)
 	ProcessStatus snelstart.ProcesStatus
 	// OrderStatus is the verkoopOrderStatus (InBehandeling, Uitgevoerd or
-	// Service). Proposed: orders.order_status.
+	// Service). (orders.order_status)
 	OrderStatus snelstart.VerkoopOrderStatus
 	// Addresses chooses where afleveradres and factuuradres come from:
-	// AddressesShop (default) or AddressesCustomer. Proposed:
-	// orders.addresses.
+	// AddressesShop (default) or AddressesCustomer. (orders.addresses)
 	Addresses string
 	// ProductOptions chooses where a line's product options go:
-	// OptionsDescription (default), OptionsLine or OptionsNone. Proposed:
-	// orders.product_options.
+	// OptionsDescription (default), OptionsLine or OptionsNone. (orders.product_options)
 	ProductOptions string
 	// ConvertCurrency books an order in another currency than the
 	// administration's (EUR) in EUR when the shop reports its totals in
 	// EUR as the base currency; without it such an order is dead-lettered.
-	// Proposed: orders.convert_currency.
+	// (orders.convert_currency)
 	ConvertCurrency bool
 }
 

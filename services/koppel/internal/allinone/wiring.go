@@ -25,6 +25,7 @@ import (
 	"github.com/koppel/koppel/pkg/schedule"
 	"github.com/koppel/koppel/pkg/snelstartsandbox"
 	"github.com/koppel/koppel/pkg/telemetry"
+	"github.com/koppel/koppel/pkg/vat"
 	"github.com/koppel/koppel/pkg/vatnumber"
 	"github.com/koppel/koppel/pkg/webshop"
 )
@@ -43,12 +44,15 @@ func Stages(cfg *profile.Config, adapters map[string]webshop.Adapter, clients *c
 	base := func(service string) pipeline.Stage {
 		return pipeline.Stage{Logger: log.With("service", service), TracerProvider: tracing}
 	}
+	// One reading of each administration's VAT facts (rate table, OSS,
+	// member states' rates) for both stages that decide the regime.
+	facts := &vat.Source{}
 	cust, err := customers.Stage(customers.Options{Profiles: cfg.Profiles, Clients: clients.Get, Store: store, Owner: owner,
-		VIESURL: vatnumber.DefaultVIESURL, Logger: log.With("service", "customers")}, base("customers"))
+		VIESURL: vatnumber.DefaultVIESURL, VAT: facts, Logger: log.With("service", "customers")}, base("customers"))
 	if err != nil {
 		return nil, err
 	}
-	arts, err := articles.Stage(articles.Options{Profiles: cfg.Profiles, Clients: clients.Get, Store: store, Owner: owner,
+	arts, err := articles.Stage(articles.Options{Profiles: cfg.Profiles, Clients: clients.Get, Store: store, Owner: owner, VAT: facts,
 		Logger: log.With("service", "articles")}, base("articles"))
 	if err != nil {
 		return nil, err
