@@ -679,8 +679,11 @@ func (b *Booker) prepare(ctx context.Context, c *snelstart.Client, s *Settings, 
 		in.qtyDecimals = int32(*ci.AantalDecimalenArtikelaantallen)
 	}
 	in.ingave = entryMode(s, o, ci)
-	if err := in.decideRegime(); err != nil {
-		return nil, nil, pipeline.Permanent(fmt.Errorf("booker: order %s: %w", o.GetShopOrderId(), err))
+	if err := in.decideRegime(cardVAT(ctx, c, r, snelstart.ID(ev.GetCustomer().GetRelatieId()))); err != nil {
+		if errors.Is(err, vat.ErrNoRegime) {
+			return nil, nil, pipeline.Permanent(fmt.Errorf("booker: order %s: %w", o.GetShopOrderId(), err))
+		}
+		return nil, nil, err
 	}
 	p.regime = in.applied
 
@@ -728,27 +731,64 @@ func entryMode(s *Settings, o *koppelv1.Order, ci *snelstart.CompanyInfo) snelst
 
 // decideRegime sets the regime of what the shop charged and the one
 // SnelStart will apply, and refuses an order where they differ: SnelStart
-// would book other VAT than the customer paid.
-func (in *input) decideRegime() error {
+// would book other VAT than the customer paid. The card as the customers
+// stage recorded it decides; when it disagrees, the card is read again
+// (card), so that an order replayed after a person fixed the card books.
+func (in *input) decideRegime(card func() (btwNummer, land string, err error)) error {
 	o, cu := in.ev.GetOrder(), in.ev.GetCustomer()
 	d, err := vat.Decide(o, in.facts, in.day())
 	if err != nil {
 		return err
 	}
 	in.decision, in.applied = d, d.Regime
-	if cu.GetLand() == "" {
+	btw, land := cu.GetBtwNummer(), cu.GetLand()
+	if land == "" {
 		return nil // an event from before the customers stage recorded the card
 	}
-	dest := d.Country
-	if in.s.Addresses == AddressesCustomer {
-		dest = cu.GetLand()
+	applied := func() vat.Regime {
+		dest := d.Country
+		if in.s.Addresses == AddressesCustomer {
+			dest = land
+		}
+		return vat.Applied(btw, land, dest, in.facts)
 	}
-	in.applied = vat.Applied(cu.GetBtwNummer(), cu.GetLand(), dest, in.facts)
+	if in.applied = applied(); in.applied != d.Regime && card != nil {
+		if btw, land, err = card(); err != nil {
+			return err
+		}
+		if in.applied = applied(); in.applied == d.Regime {
+			in.note("relatie card read again: it now fits the order's VAT regime")
+		}
+	}
 	if in.applied != d.Regime {
 		return &vat.RegimeError{Country: d.Country, Reason: fmt.Sprintf("the shop charged this order as %s (%s), but SnelStart would book it as %s from the relatie card (country %s, btw-nummer %t): correct the card or the order, then replay",
-			d.Regime, d.Why, in.applied, cu.GetLand(), cu.GetBtwNummer() != "")}
+			d.Regime, d.Why, in.applied, land, btw != "")}
 	}
 	return nil
+}
+
+// cardVAT returns a function that reads the relatie's btwNummer and
+// vestigingsadres country (alpha-2) from SnelStart.
+func cardVAT(ctx context.Context, c *snelstart.Client, r *refs, id snelstart.ID) func() (string, string, error) {
+	return func() (string, string, error) {
+		rel, err := c.GetRelatie(ctx, id)
+		if err != nil {
+			return "", "", fmt.Errorf("booker: read the relatie card for its VAT number: %w", err)
+		}
+		land := ""
+		if a := rel.VestigingsAdres; a != nil && a.Land != nil {
+			codes, err := r.landIDs(ctx, c)
+			if err != nil {
+				return "", "", err
+			}
+			for code, lid := range codes {
+				if lid.Equal(a.Land.ID) {
+					land = code
+				}
+			}
+		}
+		return rel.BtwNummer, land, nil
+	}
 }
 
 // checkPlan computes what SnelStart will make of the lines, compares it with

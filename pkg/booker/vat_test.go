@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -515,6 +516,39 @@ func TestVATIntraCommunity(t *testing.T) {
 		if !rb.BtwPercentage.IsZero() {
 			t.Errorf("line %d at %s %%", i, rb.BtwPercentage)
 		}
+	}
+}
+
+// TestVATCardFixedThenReplayed: an ICP order whose relatie card lacks the
+// VAT number (as the customers stage recorded it) is held, since SnelStart
+// would charge Dutch VAT; after a person adds the number to the card in
+// SnelStart, the same event (a replay of the dead letter) books, because
+// the booker reads the card again before it holds an order for it.
+func TestVATCardFixedThenReplayed(t *testing.T) {
+	r := newVATRig(t, snelstartsandbox.VATPerRate, nil)
+	relatie := r.newKlant(t, "Buchhandlung Weber GmbH", "DE", "")
+	o := vatOrder("5009", "DE", false, "206.20", "0.00", "206.20",
+		item("1", "TSHIRT-RD-L", "T-shirt rood, maat L", "10", "0", "20.62", "20.62", "206.20", "0.00"))
+	o.Customer.Company, o.Billing.Company, o.Customer.VatNumber = "Buchhandlung Weber GmbH", "Buchhandlung Weber GmbH", "DE811569869"
+	ev := &koppelv1.OrderEvent{Order: o, Customer: resolution(relatie, "icp", "", "DE")}
+	if err := r.book(t, clone(ev)); !errors.Is(err, vat.ErrNoRegime) || !strings.Contains(err.Error(), "SnelStart would book it as domestic") {
+		t.Fatalf("Book = %v, want it held: the card has no btw-nummer", err)
+	}
+	if n := len(r.ts.admin().VerkoopOrders()); r.ts.postCount() != 0 {
+		t.Fatalf("%d verkooporders posted for a held order", n)
+	}
+	card, err := r.c.GetRelatie(context.Background(), snelstart.ID(relatie))
+	if err != nil {
+		t.Fatal(err)
+	}
+	card.BtwNummer = "DE811569869"
+	if _, err := r.c.UpdateRelatie(context.Background(), card); err != nil {
+		t.Fatal(err)
+	}
+	replay := clone(ev) // the dead letter carries the card as it was
+	r.bookOK(t, replay, vat.ICP, "206.20", "206.20")
+	if !slices.ContainsFunc(replay.GetBooking().GetNotes(), func(n string) bool { return strings.Contains(n, "card read again") }) {
+		t.Errorf("notes %q, want one saying the card was read again", replay.GetBooking().GetNotes())
 	}
 }
 

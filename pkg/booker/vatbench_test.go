@@ -30,7 +30,7 @@ func BenchmarkVATPlan(b *testing.B) {
 			article: func(code string) (chargeArtikel, error) {
 				return chargeArtikel{ID: stableID(code), Code: code, Soort: soorten[code]}, nil
 			}}
-		if err := in.decideRegime(); err != nil {
+		if err := in.decideRegime(nil); err != nil {
 			b.Fatal(err)
 		}
 		return in
