@@ -82,7 +82,8 @@ func (e *RegimeError) Is(target error) bool { return target == ErrNoRegime }
 //   - delivered in NL: Domestic (a line at 0 % must then be on an article
 //     of btw-soort Geen, which the articles stage checks);
 //   - another member state, no VAT charged: ICP, when the customer's VAT
-//     number is valid (format and check digit) and from that state;
+//     number is valid (format and check digit) and from that state; a
+//     consumer (no company, no VAT number) is domestic, on Geen articles;
 //   - another member state, Dutch rates charged: Domestic (distance sales
 //     below the OSS threshold); when the administration has OSS on,
 //     SnelStart would charge the destination's rate, so the rates must be
@@ -111,6 +112,12 @@ func Decide(o *koppelv1.Order, f Facts, day time.Time) (Decision, error) {
 		}
 		d.Regime, d.Why = Export, "delivered outside the EU ("+d.Country+") at 0 %"
 		return d, nil
+	case !taxed && consumer(o):
+		// A consumer abroad charged no VAT at all (a gift card, VAT-free
+		// goods): Dutch rules, on articles of btw-soort Geen, which the
+		// articles stage checks; a taxed article at 0 % is its dead letter.
+		d.Regime, d.Why = Domestic, "EU consumer in "+d.Country+", nothing taxed"
+		return d, nil
 	case !taxed:
 		return icp(d, o)
 	}
@@ -129,6 +136,13 @@ func Decide(o *koppelv1.Order, f Facts, day time.Time) (Decision, error) {
 		return fail("the shop charged %s's own rate (%s) to a consumer in %s (OSS), but this SnelStart administration does not invoice foreign VAT (companyInfo.factureerBuitenlandsBtw is off); switch on \"Factureren met buitenlandse btw\" in SnelStart, then replay", d.Country, rateList(rates), d.Country)
 	}
 	return fail("the shop charged %s to a customer in %s: neither Dutch rates (%s) nor %s's own", rateList(rates), d.Country, f.Table.Rates(day), d.Country)
+}
+
+// consumer reports whether o's customer gave neither a company nor a VAT
+// number: an untaxed order of such a customer is no intra-community supply.
+func consumer(o *koppelv1.Order) bool {
+	return strings.TrimSpace(o.GetCustomer().GetVatNumber()) == "" &&
+		strings.TrimSpace(o.GetCustomer().GetCompany()) == "" && strings.TrimSpace(o.GetBilling().GetCompany()) == ""
 }
 
 // icp decides an untaxed order to another member state.

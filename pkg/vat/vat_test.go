@@ -87,6 +87,15 @@ func facts(oss bool) vat.Facts {
 
 // order returns an order billed in billing and delivered in shipping (""
 // for none) with a line per rate, each 10.00 excl. VAT.
+// company gives o's customer a company name, as a business has.
+func company(o *koppelv1.Order) *koppelv1.Order {
+	if o.Customer == nil {
+		o.Customer = &koppelv1.Customer{}
+	}
+	o.Customer.Company = "Muster GmbH"
+	return o
+}
+
 func order(billing, shipping, vatNumber string, rates ...string) *koppelv1.Order {
 	o := &koppelv1.Order{Customer: &koppelv1.Customer{VatNumber: vatNumber}}
 	if billing != "" {
@@ -130,7 +139,8 @@ func TestDecide(t *testing.T) {
 		"export, a free line says nothing":    {order: freeLine, want: vat.Export, country: "US"},
 		"export with VAT charged":             {order: withShipping(order("CH", "CH", "", "0"), &koppelv1.Charge{TaxRate: "21", TotalExcl: "12.50"}), reason: "the order goes to CH, outside the EU, but the shop charged VAT (0 %, 21 %)", country: "CH"},
 		"ICP":                                 {order: order("DE", "DE", " de 811 569 869 ", "0"), want: vat.ICP, country: "DE", number: "DE811569869"},
-		"ICP without VAT number":              {order: order("DE", "DE", "", "0"), reason: "the customer gave no VAT number", country: "DE"},
+		"ICP without VAT number":              {order: company(order("DE", "DE", "", "0")), reason: "the customer gave no VAT number", country: "DE"},
+		"EU consumer, nothing taxed":          {order: order("BE", "BE", "", "0"), want: vat.Domestic, country: "BE"},
 		"ICP, check digit wrong":              {order: order("DE", "DE", "DE811569868", "0"), reason: "the customer's VAT number is not valid", country: "DE"},
 		"ICP, number of another state":        {order: order("DE", "DE", "BE0123456749", "0"), reason: "the customer's VAT number is not valid", country: "DE"},
 		"OSS on, the destination's rates":     {order: withShipping(order("DE", "DE", "", "19", "7"), split("19", "7")), oss: true, want: vat.OSS, country: "DE"},
