@@ -49,10 +49,10 @@ type Settings struct {
 	Profile string
 	Name    string
 
-	// ImportStatuses are the shop statuses to book, compared without
-	// case and without WooCommerce's "wc-" prefix. Empty books every
-	// status. An order in another status is skipped (acked, nothing
-	// published) unless it was booked already.
+	// ImportStatuses are the shop statuses to book, compared as
+	// [profile.Orders.Imports] does (without case and WooCommerce's "wc-"
+	// prefix). Empty books every status. An order in another status is
+	// skipped (acked, nothing published) unless it was booked already.
 	ImportStatuses []string
 	// Template is the verkoopordersjabloon, by omschrijving (without case)
 	// or by id; empty sends none.
@@ -243,17 +243,10 @@ func (s Settings) Validate() error {
 	return errors.Join(errs...)
 }
 
-// imports reports whether orders in the shop status are booked.
+// imports reports whether orders in the shop status are booked, by the
+// profile's rule ([profile.Orders.Imports]).
 func (s *Settings) imports(status string) bool {
-	if len(s.ImportStatuses) == 0 {
-		return true
-	}
-	st := normStatus(status)
-	return slices.ContainsFunc(s.ImportStatuses, func(x string) bool { return normStatus(x) == st })
-}
-
-func normStatus(s string) string {
-	return strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s)), "wc-")
+	return profile.Orders{ImportStatuses: s.ImportStatuses}.Imports(status)
 }
 
 // chargeArticle returns the artikelcode for a charge of kind at rate, of

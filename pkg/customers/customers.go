@@ -259,9 +259,9 @@ func (r *Resolver) Resolve(ctx context.Context, ev *koppelv1.OrderEvent) error {
 	}
 	// Orders in a shop status the profile does not import go no further:
 	// no relatie or artikel is made for an order that will not be booked.
-	if st := p.Orders.ImportStatuses; len(st) > 0 && !slices.Contains(st, o.GetStatus()) {
+	if !p.Orders.Imports(o.GetStatus()) {
 		return orderstage.Skip(fmt.Sprintf("shop status %q is not imported (orders.import_statuses: %s)",
-			o.GetStatus(), strings.Join(st, ", ")))
+			o.GetStatus(), strings.Join(p.Orders.ImportStatuses, ", ")))
 	}
 	c, err := r.o.Clients(p.ID)
 	if err != nil {

@@ -405,3 +405,25 @@ func TestStatusNotImportedIsSkipped(t *testing.T) {
 		t.Errorf("imported status: %v, %v", err, ev.GetCustomer())
 	}
 }
+
+// TestImportStatusesWithoutCase: the stage asks the profile's rule
+// (profile.Orders.Imports), the one the booker asks, so
+// import_statuses: [Processing] imports a "processing" order instead of
+// skipping every order.
+func TestImportStatusesWithoutCase(t *testing.T) {
+	s := newSandbox(t, nil)
+	r, id := newResolver(t, s, kvStore(t), profile.Customers{Match: customers.MatchSmart, Processing: customers.ProcessAdd},
+		func(o *customers.Options) { o.Profiles[0].Orders.ImportStatuses = []string{"Processing"} })
+	ev := event(id, "78", &koppelv1.Customer{Email: "hoofd@example.nl", FirstName: "Hanna", LastName: "Hoofd"},
+		&koppelv1.Address{Street: "Laan", HouseNumber: "2", Postcode: "1000 AA", City: "Amsterdam", Country: "NL"})
+	ev.Order.Status = "wc-pending"
+	if err := r.Resolve(context.Background(), ev); !errors.Is(err, orderstage.ErrSkip) {
+		t.Fatalf("pending: Resolve = %v, want a skip", err)
+	}
+	for _, st := range []string{"processing", "wc-processing"} {
+		ev.Order.Status = st
+		if err := r.Resolve(context.Background(), ev); err != nil || ev.GetCustomer().GetRelatieId() == "" {
+			t.Errorf("%s: Resolve = %v, customer %v; want a relatie", st, err, ev.GetCustomer())
+		}
+	}
+}

@@ -34,8 +34,10 @@ type Order struct {
 	ShopOrderId string                 `protobuf:"bytes,3,opt,name=shop_order_id,json=shopOrderId,proto3" json:"shop_order_id,omitempty"` // the shop's own stable id (Woo id, Magento entity_id)
 	Number      string                 `protobuf:"bytes,4,opt,name=number,proto3" json:"number,omitempty"`                                // display number (Woo number, Magento increment_id)
 	Status      string                 `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`                                // the shop's status, e.g. "processing"
-	// revision is the shop's modification timestamp as text, or a hash of the
-	// payload when the shop has none; it makes "<profile>:<id>:<revision>".
+	// revision is the shop's modification timestamp as text, "#" and a short
+	// hash of the order's state ("sha256:" and the whole hash when the shop
+	// gives no time), so two states in one second differ and one state seen
+	// twice does not; it makes "<profile>:<id>:<revision>".
 	Revision         string                 `protobuf:"bytes,6,opt,name=revision,proto3" json:"revision,omitempty"`
 	Payment          *Payment               `protobuf:"bytes,7,opt,name=payment,proto3" json:"payment,omitempty"`
 	Currency         string                 `protobuf:"bytes,8,opt,name=currency,proto3" json:"currency,omitempty"`                                            // ISO 4217 of the amounts below

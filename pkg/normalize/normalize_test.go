@@ -176,6 +176,51 @@ func TestSameOrderGoesOnOnce(t *testing.T) {
 	}
 }
 
+// TestSameSecondStatesGoOnBoth: "pending" then "processing" with the same
+// date_modified_gmt (payment confirmed in the checkout's second) are two
+// states, so both go on under two message ids; each delivered again, by
+// webhook and by poll, goes on no more.
+func TestSameSecondStatesGoOnBoth(t *testing.T) {
+	s := setup(t)
+	processing, err := os.ReadFile(filepath.Join("testdata", "rest_v3_order_727_docs_variation_guest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := bytes.Replace(processing, []byte(`"status": "processing"`), []byte(`"status": "pending"`), 1)
+	if bytes.Equal(pending, processing) {
+		t.Fatal("the fixture has no status to change")
+	}
+	publishRaw(t, s.JS, wooProfile, "webhook", pending)
+	publishRaw(t, s.JS, wooProfile, "webhook", processing)
+	publishRaw(t, s.JS, wooProfile, "webhook", pending) // the same delivery again: stored once
+	publishRaw(t, s.JS, wooProfile, "poll", bytes.ReplaceAll(pending, []byte("\n"), nil))
+	publishRaw(t, s.JS, wooProfile, "poll", bytes.ReplaceAll(processing, []byte("\n"), nil))
+
+	if raw := read(t, s.JS, pipeline.StreamOrders, pipeline.OrderSubject(pipeline.StepRaw, wooProfile), 4); len(raw) != 4 {
+		t.Fatalf("%d raw messages stored, want 4 distinct deliveries", len(raw))
+	}
+	waitConsumed(t, s.JS)
+	got := read(t, s.JS, pipeline.StreamOrders, pipeline.OrderSubject(pipeline.StepReceived, wooProfile), 2)
+	if len(got) != 2 {
+		t.Fatalf("%d received messages, want 2 (pending and processing)", len(got))
+	}
+	ids := map[string]string{}
+	for _, m := range got {
+		var ev koppelv1.OrderEvent
+		if err := proto.Unmarshal(m.Data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		id := m.Header.Get(pipeline.HeaderMsgID)
+		if !strings.HasPrefix(id, wooProfile+":727:2017-03-22T19:28:08#") {
+			t.Errorf("%s: Nats-Msg-Id %q lacks the modification time", ev.GetOrder().GetStatus(), id)
+		}
+		ids[ev.GetOrder().GetStatus()] = id
+	}
+	if len(ids) != 2 || ids["pending"] == "" || ids["pending"] == ids["processing"] {
+		t.Errorf("message ids by status %v, want one for pending and another for processing", ids)
+	}
+}
+
 func waitConsumed(t *testing.T, js jetstream.JetStream) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

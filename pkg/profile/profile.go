@@ -155,7 +155,9 @@ type RateLimit struct {
 // Orders says which shop orders to import and how to book them as
 // verkooporders.
 type Orders struct {
-	ImportStatuses []string `yaml:"import_statuses"` // shop statuses to import
+	// ImportStatuses are the shop statuses to import (see [Orders.Imports]);
+	// empty imports every status.
+	ImportStatuses []string `yaml:"import_statuses"`
 	// Template is the verkoopordersjabloon, by omschrijving or id.
 	Template string `yaml:"template"`
 	// ReuseLastTemplate uses the template of the customer's last order or

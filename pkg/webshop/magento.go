@@ -222,7 +222,8 @@ type magExtension struct {
 //
 // Money comes from the JSON numbers' text as exact decimals; 0/1 are
 // booleans; created_at and updated_at ("YYYY-MM-DD HH:MM:SS") are UTC. The
-// revision is updated_at when it parses, else the body's SHA-256.
+// revision is updated_at when it parses and the order's state hash (see
+// revision).
 // PricesIncludeTax is read from the item amounts (see pricesIncludeTax):
 // the order does not state how the catalogue was entered.
 //
@@ -266,6 +267,7 @@ func (m *magento) Normalize(profile string, body []byte) (*koppelv1.Order, error
 	o.Discounts = in.discounts(booked, o.Lines, ship, exp)
 	o.Totals, o.BaseCurrency, o.BaseTotals = in.totals(exp)
 	checkTotals(o, in.GrandTotal.v, tolerance(m.tol, exp), exp)
+	o.Revision = revision(o, in.UpdatedAt)
 	return o, nil
 }
 
@@ -289,9 +291,10 @@ func decodeMagento(body []byte) (*magOrder, error) {
 	return &in, nil
 }
 
-// header fills the order's identity, status, currency and dates.
+// header fills the order's identity, status, currency and dates; Normalize
+// sets the revision last.
 func (in *magOrder) header(profile, currency string, body []byte) *koppelv1.Order {
-	o := &koppelv1.Order{
+	return &koppelv1.Order{
 		Profile:      profile,
 		Platform:     string(Magento),
 		ShopOrderId:  string(in.EntityID),
@@ -303,11 +306,6 @@ func (in *magOrder) header(profile, currency string, body []byte) *koppelv1.Orde
 		CustomerNote: in.CustomerNote,
 		Raw:          bytes.Clone(body),
 	}
-	o.Revision = bodyRevision(body)
-	if o.UpdatedAt != nil {
-		o.Revision = in.UpdatedAt
-	}
-	return o
 }
 
 // addresses returns the billing address and the shipping address of

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
@@ -59,11 +58,4 @@ func keepHeaders(h http.Header, names []string) map[string]string {
 		}
 	}
 	return out
-}
-
-// bodyRevision is the revision of an order whose shop gives no usable
-// modification time: "sha256:" and the hex SHA-256 of the raw body.
-func bodyRevision(body []byte) string {
-	sum := sha256.Sum256(body)
-	return "sha256:" + hex.EncodeToString(sum[:])
 }

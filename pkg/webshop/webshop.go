@@ -86,8 +86,9 @@ type Adapter interface {
 	// canonical names. The signature itself is not among them.
 	DeliveryHeaders(h http.Header) map[string]string
 	// Normalize turns a shop order's JSON into the canonical order for
-	// profile. The returned order carries body in Raw. Errors wrap
-	// ErrMalformed or ErrNotOrder.
+	// profile. The returned order carries body in Raw, and its Revision is
+	// the shop's modification time and a hash of the order's state (see
+	// revision). Errors wrap ErrMalformed or ErrNotOrder.
 	Normalize(profile string, body []byte) (*koppelv1.Order, error)
 }
 

@@ -189,8 +189,9 @@ type wooCoupon struct {
 //
 // Money comes from the JSON text as exact decimals, including
 // line_items[].price, which WooCommerce writes as a float. Dates are the
-// *_gmt fields (UTC); an absent or unparseable one is left unset, and the
-// revision is date_modified_gmt when it parses, else the body's SHA-256.
+// *_gmt fields (UTC); an absent or unparseable one is left unset. The
+// revision is date_modified_gmt when it parses and the order's state hash
+// (see revision).
 // Names and titles have their HTML entities decoded ("&ndash;" → "–").
 //
 // Lines: unit prices are before discount. Without a discount the unit price
@@ -238,12 +239,18 @@ func (w *wooCommerce) Normalize(profile string, body []byte) (*koppelv1.Order, e
 	o.Discounts = in.discounts(o.Lines, tolerance(w.tol, exp), exp)
 	o.Totals = in.totals(exp)
 	checkTotals(o, in.Total.v, tolerance(w.tol, exp), exp)
+	var modified string
+	if in.DateModifiedGMT != nil {
+		modified = *in.DateModifiedGMT
+	}
+	o.Revision = revision(o, modified)
 	return o, nil
 }
 
-// header fills the order's identity, status, currency and dates.
+// header fills the order's identity, status, currency and dates; Normalize
+// sets the revision last.
 func (in *wooOrder) header(profile string, body []byte) *koppelv1.Order {
-	o := &koppelv1.Order{
+	return &koppelv1.Order{
 		Profile:          profile,
 		Platform:         string(WooCommerce),
 		ShopOrderId:      string(in.ID),
@@ -256,11 +263,6 @@ func (in *wooOrder) header(profile string, body []byte) *koppelv1.Order {
 		CustomerNote:     in.CustomerNote,
 		Raw:              bytes.Clone(body),
 	}
-	o.Revision = bodyRevision(body)
-	if o.UpdatedAt != nil {
-		o.Revision = *in.DateModifiedGMT
-	}
-	return o
 }
 
 // rates indexes tax_lines by rate id.

@@ -121,7 +121,7 @@ func TestWooCommerceCouponOrder(t *testing.T) {
 	if p.GetPaid() || p.GetPaidAt() != nil || p.GetTitle() != "Bank & giro" {
 		t.Errorf("payment = %v", p)
 	}
-	if o.GetRevision() != "2025-03-01T09:05:00" || o.GetUpdatedAt().AsTime().Format("15:04") != "09:05" {
+	if !strings.HasPrefix(o.GetRevision(), "2025-03-01T09:05:00#") || o.GetUpdatedAt().AsTime().Format("15:04") != "09:05" {
 		t.Errorf("revision, updated_at = %q, %v", o.GetRevision(), o.GetUpdatedAt())
 	}
 	if o.GetCustomerNote() != "Graag na 17:00" {
@@ -153,22 +153,6 @@ func TestWooCommerceTotalTolerance(t *testing.T) {
 				t.Errorf("total check = %v; want difference %s ok %v", tc, tt.diff, tt.ok)
 			}
 		})
-	}
-}
-
-func TestWooCommerceRevisionFallback(t *testing.T) {
-	a := newAdapter(t, WooCommerce, Config{})
-	body := []byte(`{"id":7,"status":"pending","date_modified_gmt":null}`)
-	o, err := a.Normalize(testProfile, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := bodyRevision(body); o.GetRevision() != want || !strings.HasPrefix(want, "sha256:") || len(want) != 7+64 {
-		t.Errorf("revision = %q, want %q", o.GetRevision(), want)
-	}
-	o2, _ := a.Normalize(testProfile, []byte(`{"id":7,"status":"processing","date_modified_gmt":null}`))
-	if o2.GetRevision() == o.GetRevision() {
-		t.Error("different bodies gave the same hash revision")
 	}
 }
 
