@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +93,56 @@ func TestWebhookToBookedOrder(t *testing.T) {
 	}
 	if s := out.String(); !strings.Contains(s, ": booked") || !strings.Contains(s, "verkooporder") || strings.Contains(s, "differs from the shop") {
 		t.Errorf("timeline of %s:\n%s", wooInfo.Number, s)
+	}
+}
+
+// TestSameSecondPendingThenProcessingBooksOnce is issue 11's same-second
+// case: a WooCommerce order posted as "pending" and then as "processing"
+// with the same date_modified_gmt, to a profile importing [Processing]
+// (another case than the shop's), is skipped as pending and booked once as
+// processing; the processing one posted again (webhook retry, or a poll)
+// books nothing more.
+func TestSameSecondPendingThenProcessingBooksOnce(t *testing.T) {
+	in := startInProcess(t, `
+  - id: demo-statuses
+    webshop: {platform: woocommerce, webhook_secret: demo-secret}
+    snelstart: {sandbox: true, rate_limit: {per_minute: 100000, concurrent: 50}}
+    orders: {import_statuses: [Processing], shipping_article: VERZEND, fee_article: TOESLAG, discount_article: KORTING}
+    articles: {revenue_group: 1}
+`)
+	shop := shopsandbox.NewWooCommerce(shopsandbox.Options{Orders: 1, Seed: 21})
+	info := shop.Orders()[0]
+	processing, _ := shop.OrderJSON(info.ID)
+	pending := bytes.Replace(processing, []byte(`"status":"processing"`), []byte(`"status":"pending"`), 1)
+	if bytes.Equal(pending, processing) {
+		t.Fatal("the sandbox order is not in processing")
+	}
+	for _, body := range [][]byte{pending, processing, append(bytes.Clone(processing), '\n')} {
+		if code := postOrder(t, in.httpURL, "demo-statuses", "X-WC-Webhook-Signature", body); code != http.StatusAccepted {
+			t.Fatalf("post: %d", code)
+		}
+	}
+	c := sandboxClient(t, in.sandboxURL)
+	tag := fmt.Sprintf("koppel:demo-statuses:%d", info.ID)
+	var got []snelstart.VerkoopOrder
+	for deadline := time.Now().Add(30 * time.Second); len(got) == 0 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		got = booked(t, c, info.Number, tag)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if got = booked(t, c, info.Number, tag); len(got) != 1 {
+		var out bytes.Buffer
+		run(context.Background(), []string{"dlq", "list", "--config", in.config}, &out, io.Discard, func(string) (string, bool) { return "", false })
+		t.Fatalf("%d verkooporders for order %s, want 1\n%s", len(got), info.Number, out.String())
+	}
+	var statuses []string
+	for _, ev := range received(t, in.natsURL, 2) {
+		if ev.GetOrder().GetProfile() == "demo-statuses" {
+			statuses = append(statuses, ev.GetOrder().GetStatus())
+		}
+	}
+	slices.Sort(statuses) // the normalize stage may finish them in either order
+	if strings.Join(statuses, ",") != "pending,processing" {
+		t.Errorf("received states %v, want pending and processing, once each", statuses)
 	}
 }

@@ -74,21 +74,24 @@ type instance struct {
 	config     string
 }
 
-func writeConfig(t *testing.T, dir string) (path string, httpPort, natsPort int) {
+// writeConfig writes testConfig, with extraProfiles (YAML list items)
+// appended to its profiles.
+func writeConfig(t *testing.T, dir string, extraProfiles ...string) (path string, httpPort, natsPort int) {
 	t.Helper()
 	httpPort, natsPort = freePort(t), freePort(t)
 	path = filepath.Join(dir, "koppel.yaml")
-	cfg := fmt.Sprintf(testConfig, httpPort, filepath.Join(dir, "nats"), natsPort)
+	cfg := fmt.Sprintf(testConfig, httpPort, filepath.Join(dir, "nats"), natsPort) + strings.Join(extraProfiles, "")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path, httpPort, natsPort
 }
 
-// startInProcess runs allinone.Run until the test ends.
-func startInProcess(t *testing.T) instance {
+// startInProcess runs allinone.Run until the test ends, on testConfig
+// with extraProfiles.
+func startInProcess(t *testing.T, extraProfiles ...string) instance {
 	t.Helper()
-	path, _, _ := writeConfig(t, t.TempDir())
+	path, _, _ := writeConfig(t, t.TempDir(), extraProfiles...)
 	cfg, err := profile.Load(path, func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatal(err)
